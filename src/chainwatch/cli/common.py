@@ -1,0 +1,132 @@
+"""Shared CLI options, output rendering and the one error handler.
+
+Every command takes ``--db``, ``--lang`` and (when it reports) ``--format table|json|csv``; errors
+from the one exception root become one red line and the exit code of the error class
+(1 bad input, 2 usage, 3 database busy); tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chainwatch.errors import ChainwatchError, UsageError
+from chainwatch.i18n import t
+from chainwatch.service import Chainwatch, Result
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOpt = Annotated[str | None, typer.Option("--db", help="Database file (default: setting db / CHAINWATCH_DB).")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Language: zh (default) or en.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output: table, json or csv.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+STATE: dict[str, Any] = {"debug": False, "lang": None}
+
+
+def resolve_lang(lang: str | None) -> str:
+    from chainwatch.i18n import check_lang
+    from chainwatch.settings import load_settings
+
+    return check_lang(lang or STATE.get("lang") or os.environ.get("CHAINWATCH_LANG") or load_settings().lang)
+
+
+def handle_errors(func: F) -> F:
+    """Translate the exception root once: a red line and the class's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang")
+        debug = kwargs.pop("debug", False) or STATE.get("debug")
+        try:
+            return func(*args, **kwargs)
+        except ChainwatchError as exc:
+            if debug:
+                err_console.print_exception()
+            try:
+                msg = exc.message(resolve_lang(lang))
+            except ChainwatchError:
+                msg = exc.message("zh")
+            err_console.print(f"[bold red]✗[/] [red]{msg}[/]", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: say so plainly
+            if debug:
+                raise
+            err_console.print(f"[bold red]✗[/] [red]{t('error.bug', resolve_lang(lang), detail=repr(exc))}[/]",
+                              highlight=False)
+            raise typer.Exit(70) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_cw(db: str | None, lang: str | None, *, create: bool = True, actor: str = "cli") -> Chainwatch:
+    return Chainwatch(db, lang=resolve_lang(lang), create=create, actor=actor)
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv")) -> str:
+    fmt = fmt.lower()
+    if fmt not in allowed:
+        raise UsageError("error.format", fmt=fmt, allowed=", ".join(allowed))
+    return fmt
+
+
+def render_table(title: str | None, df: pd.DataFrame | list[dict[str, Any]], max_rows: int = 60) -> None:
+    frame = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
+    table = Table(title=title, show_lines=False, header_style="bold cyan")
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for _, row in frame.head(max_rows).iterrows():
+        table.add_row(*[_fmt_cell(v) for v in row.tolist()])
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(f"… {len(frame) - max_rows} more rows (use --format csv or json)")
+
+
+def _fmt_cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if pd.isna(value):
+            return "—"
+        return f"{value:,.2f}" if abs(value) < 1e15 else f"{value:.3e}"
+    try:
+        if pd.isna(value):
+            return "—"
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def emit(result: Result, fmt: str, titles: dict[str, str] | None = None) -> None:
+    """Print a result as a Rich table, one JSON object, or CSV (tables one after another)."""
+    fmt = check_format(fmt)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "csv":
+        several = len(result.tables) > 1
+        for name, table in result.tables.items():
+            frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+            if several:
+                sys.stdout.write(f"# {name}\n")
+            sys.stdout.write(frame.to_csv(index=False))
+        return
+    for line in result.text:
+        console.print(line, highlight=False)
+    for name, table in result.tables.items():
+        render_table((titles or {}).get(name, name), table)

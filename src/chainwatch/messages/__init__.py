@@ -1,0 +1,1 @@
+"""Message catalogue shards: each module defines ``MESSAGES = {key: (zh, en)}``."""

@@ -1,0 +1,1 @@
+"""Domain records and codes: USCC, regions, industries, HS, periods, units, size classes."""

@@ -1,0 +1,73 @@
+"""Settings declared once, as data, and layered: defaults → settings file → environment.
+
+Every setting has a name, a default and a help text (see ``docs/settings.md``; a test checks that
+each one is documented). Environment variables are ``CHAINWATCH_<NAME>``; the settings file is TOML,
+found at ``$CHAINWATCH_CONFIG`` or ``./chainwatch.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "chainwatch.duckdb", "Path of the DuckDB database file used when --db is not given."),
+    Setting("lang", "zh", "Default language of user-facing text: zh or en."),
+    Setting("secret_key", "", "Secret for signing web sessions; generated into the database when empty."),
+    Setting("session_minutes", 120, "Minutes of inactivity after which a web session expires."),
+    Setting("login_attempts", 5, "Failed logins per account and address allowed in 15 minutes before throttling."),
+    Setting("host", "127.0.0.1", "Address chainwatch serve listens on."),
+    Setting("port", 8000, "Port chainwatch serve listens on."),
+    Setting("incomplete_base", "exclude", "Same-caliber base policy when an operating enterprise lacks a prior-year value: exclude (flagged) or zero."),
+    Setting("derive_scope", False, "Derive 规上 membership from prior-year revenue >= 2,000万元 when no directory flag is imported (results labelled derived)."),
+    Setting("rules_file", "", "Warning rules file (YAML or TOML); empty means the shipped default rule set."),
+    Setting("threads", 0, "DuckDB threads (0 = DuckDB's default)."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Layer defaults, the settings file, the environment and explicit overrides."""
+    values = {s.name: s.default for s in SETTINGS}
+    path = Path(config_file or os.environ.get("CHAINWATCH_CONFIG", "chainwatch.toml"))
+    if path.is_file():
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        for key, value in data.get("chainwatch", data).items():
+            if key in values:
+                values[key] = value
+    for s in SETTINGS:
+        env = os.environ.get(f"CHAINWATCH_{s.name.upper()}")
+        if env is not None and env != "":
+            values[s.name] = _coerce(s.default, env)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(values)

@@ -1,0 +1,155 @@
+"""Opening the DuckDB database, applying migrations, and small query helpers.
+
+Migrations are the ``NNN_name.sql`` files of ``chainwatch/store/migrations``, applied in order and
+recorded in ``schema_migration``. Each feature owns its own migration file.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from chainwatch.errors import ChainwatchError, DatabaseBusy
+
+_LOCK_PAT = re.compile(r"lock|being used by another process|Conflicting", re.IGNORECASE)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Return ``(number, name, sql)`` for every shipped migration, in order."""
+    out = []
+    folder = resources.files("chainwatch.store") / "migrations"
+    for entry in folder.iterdir():
+        m = re.match(r"^(\d{3})_(\w+)\.sql$", entry.name)
+        if m:
+            out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+class Store:
+    """One open DuckDB database. Use :meth:`open`; close with :meth:`close` or a ``with`` block."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+        self.con = con
+        self.path = path
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True, read_only: bool = False,
+             threads: int = 0) -> Store:
+        """Open (and migrate) the database at ``path``; ``:memory:`` gives a throw-away database."""
+        spath = str(path)
+        if spath != ":memory:" and not create and not Path(spath).exists():
+            raise ChainwatchError("db.missing", path=spath)
+        if spath != ":memory:":
+            Path(spath).parent.mkdir(parents=True, exist_ok=True)
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        try:
+            con = duckdb.connect(spath, read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if _LOCK_PAT.search(str(exc)):
+                raise DatabaseBusy(path=spath) from exc
+            raise ChainwatchError("db.corrupt", path=spath, detail=str(exc).splitlines()[0]) from exc
+        except duckdb.Error as exc:
+            raise ChainwatchError("db.corrupt", path=spath, detail=str(exc).splitlines()[0]) from exc
+        store = cls(con, spath)
+        if not read_only:
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply every migration not yet applied; return the names applied."""
+        with self._lock:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migration (number INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+            )
+            done = {r[0] for r in self.con.execute("SELECT number FROM schema_migration").fetchall()}
+            applied = []
+            for number, name, sql in migrations():
+                if number in done:
+                    continue
+                self.con.execute("BEGIN TRANSACTION")
+                try:
+                    self.con.execute(sql)
+                    self.con.execute("INSERT INTO schema_migration VALUES (?, ?, ?)", [number, name, datetime.now()])
+                    self.con.execute("COMMIT")
+                except Exception:
+                    self.con.execute("ROLLBACK")
+                    raise
+                applied.append(f"{number:03d}_{name}")
+            if applied:
+                from chainwatch.store.reference import seed_reference
+
+                seed_reference(self)
+            return applied
+
+    def schema_version(self) -> int:
+        row = self.con.execute("SELECT max(number) FROM schema_migration").fetchone()
+        return int(row[0] or 0) if row else 0
+
+    # -- queries -------------------------------------------------------------------------------
+    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a query and return all its rows as a DataFrame."""
+        with self._lock:
+            return self.con.execute(sql, params or []).fetchdf()
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self.con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        with self._lock:
+            row = self.con.execute(sql, params or []).fetchone()
+        return row[0] if row else None
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
+        with self._lock:
+            self.con.execute(sql, params or []).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block atomically: everything in it commits, or nothing does."""
+        with self._lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            else:
+                self.con.execute("COMMIT")
+
+    def table_exists(self, name: str) -> bool:
+        return bool(self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+    def audit(self, actor: str, action: str, obj: str | None = None, detail: str | None = None) -> None:
+        """Append one row to the audit log (every write goes through here)."""
+        self.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [datetime.now(), actor, action, obj, detail])
+
+    def ibis(self) -> Any:
+        """An Ibis DuckDB backend over this same connection (for portable analytics)."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)
