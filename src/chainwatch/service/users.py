@@ -1,0 +1,357 @@
+"""Users, roles, district assignments, sessions and login throttling for the web surface.
+
+Roles
+-----
+``admin``     manages users and settings and sees all data;
+``analyst``   sees and works all data (imports, warnings, simulations);
+``district``  a district official: enterprise-level data only of the assigned districts;
+``viewer``    aggregates only, never enterprise-level rows.
+
+Passwords are hashed with argon2 (argon2-cffi defaults). A session is a random token held by the
+browser; the database keeps only its SHA-256 digest, a CSRF token and the time it was last used.
+A session expires after ``session_minutes`` of inactivity. Failed logins per (account, address)
+are counted over 15 minutes; after ``login_attempts`` of them, further attempts are refused until
+the window has passed. Every write is appended to the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from chainwatch.errors import AuthenticationRequired, ChainwatchError, InputError, NotFound
+from chainwatch.service.result import Result
+
+if TYPE_CHECKING:
+    from chainwatch.service import Chainwatch
+
+ROLES: tuple[str, ...] = ("admin", "analyst", "district", "viewer")
+THROTTLE_WINDOW = timedelta(minutes=15)
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+_HASHER = PasswordHasher()
+
+
+class LoginThrottled(ChainwatchError):
+    """Too many failed logins for this account and address (HTTP 429)."""
+
+    http_status = 429
+    default_key = "web.login_throttled"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user's name, role and (for district officials) the districts they may see."""
+
+    username: str
+    role: str
+    districts: tuple[str, ...] = ()
+    display_name: str | None = None
+    csrf_token: str = ""
+    session_digest: str = field(default="", repr=False)
+
+    @property
+    def scope(self) -> list[str] | None:
+        """District codes for :class:`Chainwatch` ``scope``; None means all districts."""
+        return list(self.districts) if self.role == "district" else None
+
+    @property
+    def enterprise_level(self) -> bool:
+        """May this user see enterprise-level rows at all (viewers may not)?"""
+        return self.role != "viewer"
+
+    @property
+    def can_write(self) -> bool:
+        """May this user change data (work warnings, run simulations, import)?"""
+        return self.role in ("admin", "analyst", "district")
+
+    @property
+    def can_import(self) -> bool:
+        return self.role in ("admin", "analyst")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of ``password`` (with its own random salt)."""
+    return _HASHER.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True when ``password`` matches ``stored_hash``."""
+    try:
+        return _HASHER.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+class UserService:
+    """Accounts and sessions of the web dashboard; ``cw.users``."""
+
+    def __init__(self, cw: Chainwatch) -> None:
+        self.cw = cw
+        self.store = cw.store
+
+    # -- settings ------------------------------------------------------------------------------
+    @property
+    def session_minutes(self) -> int:
+        return int(self.cw.settings.session_minutes or 120)
+
+    @property
+    def login_attempts(self) -> int:
+        return int(self.cw.settings.login_attempts or 5)
+
+    # -- validation ----------------------------------------------------------------------------
+    def _check_role(self, role: str) -> str:
+        role = (role or "").strip().lower()
+        if role not in ROLES:
+            raise InputError("web.bad_role", role=role, allowed=", ".join(ROLES))
+        return role
+
+    def _check_password(self, password: str) -> None:
+        if password is None or len(password) < MIN_PASSWORD:
+            raise InputError("web.password_short", n=MIN_PASSWORD)
+
+    def _check_districts(self, role: str, districts: list[str] | None) -> list[str]:
+        codes = sorted({d.strip() for d in (districts or []) if d and d.strip()})
+        if role == "district" and not codes:
+            raise InputError("web.district_required")
+        if role != "district" and codes:
+            raise InputError("web.district_only", role=role)
+        known = {r[0] for r in self.store.rows("SELECT code FROM region")}
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise InputError("web.unknown_district", codes=", ".join(unknown))
+        return codes
+
+    def _exists(self, username: str) -> bool:
+        return bool(self.store.scalar("SELECT count(*) FROM web_user WHERE username = ?", [username]))
+
+    def _require(self, username: str) -> None:
+        if not self._exists(username):
+            raise NotFound("web.user_unknown", username=username)
+
+    # -- accounts ------------------------------------------------------------------------------
+    def add(self, username: str, password: str, role: str = "viewer", *, districts: list[str] | None = None,
+            display_name: str | None = None) -> Result:
+        """Create an account; district officials need at least one district code."""
+        if not _USERNAME.match(username or ""):
+            raise InputError("web.bad_username", username=username)
+        role = self._check_role(role)
+        self._check_password(password)
+        codes = self._check_districts(role, districts)
+        if self._exists(username):
+            raise InputError("web.user_exists", username=username)
+        now = datetime.now()
+        with self.store.transaction() as con:
+            con.execute("INSERT INTO web_user VALUES (?, ?, ?, ?, TRUE, ?, ?, NULL)",
+                        [username, display_name, role, hash_password(password), now, now])
+            for code in codes:
+                con.execute("INSERT INTO web_user_district VALUES (?, ?)", [username, code])
+        self.store.audit(self.cw.actor, "user.add", username, f"role={role} districts={','.join(codes)}")
+        return self.list(username=username, command="users add")
+
+    def list(self, *, username: str | None = None, command: str = "users list") -> Result:
+        """Accounts (never their password hashes) with their districts."""
+        where, params = ("WHERE u.username = ?", [username]) if username else ("", [])
+        df = self.store.df(f"""
+            SELECT u.username, u.display_name, u.role, u.active,
+                   strftime(u.created_at, '%Y-%m-%d %H:%M') AS created_at,
+                   strftime(u.last_login, '%Y-%m-%d %H:%M') AS last_login,
+                   coalesce(string_agg(d.district, ',' ORDER BY d.district), '') AS districts
+            FROM web_user u LEFT JOIN web_user_district d USING (username)
+            {where}
+            GROUP BY ALL ORDER BY u.username""", params)
+        return Result(command, self.cw.meta(), {"users": df})
+
+    def get(self, username: str) -> dict[str, Any]:
+        rows = self.list(username=username).tables["users"]
+        if len(rows) == 0:  # type: ignore[arg-type]
+            raise NotFound("web.user_unknown", username=username)
+        return rows.to_dict(orient="records")[0]  # type: ignore[union-attr]
+
+    def count(self) -> int:
+        return int(self.store.scalar("SELECT count(*) FROM web_user") or 0)
+
+    def set_password(self, username: str, password: str) -> None:
+        """Replace the password and end the user's sessions."""
+        self._require(username)
+        self._check_password(password)
+        with self.store.transaction() as con:
+            con.execute("UPDATE web_user SET password_hash = ?, updated_at = ? WHERE username = ?",
+                        [hash_password(password), datetime.now(), username])
+            con.execute("DELETE FROM web_session WHERE username = ?", [username])
+        self.store.audit(self.cw.actor, "user.passwd", username, None)
+
+    def update(self, username: str, *, role: str | None = None, districts: list[str] | None = None,
+               active: bool | None = None, display_name: str | None = None) -> Result:
+        """Change role, districts, active flag or display name; ends the user's sessions."""
+        self._require(username)
+        current = self.get(username)
+        new_role = self._check_role(role) if role else current["role"]
+        if districts is None and new_role == current["role"]:
+            districts = [d for d in (current["districts"] or "").split(",") if d]
+        codes = self._check_districts(new_role, districts)
+        if current["role"] == "admin" and (new_role != "admin" or active is False):
+            self._keep_one_admin(username)
+        with self.store.transaction() as con:
+            con.execute("UPDATE web_user SET role = ?, updated_at = ? WHERE username = ?",
+                        [new_role, datetime.now(), username])
+            if active is not None:
+                con.execute("UPDATE web_user SET active = ? WHERE username = ?", [bool(active), username])
+            if display_name is not None:
+                con.execute("UPDATE web_user SET display_name = ? WHERE username = ?", [display_name, username])
+            con.execute("DELETE FROM web_user_district WHERE username = ?", [username])
+            for code in codes:
+                con.execute("INSERT INTO web_user_district VALUES (?, ?)", [username, code])
+            con.execute("DELETE FROM web_session WHERE username = ?", [username])
+        self.store.audit(self.cw.actor, "user.update", username,
+                         f"role={new_role} districts={','.join(codes)} active={active}")
+        return self.list(username=username, command="users update")
+
+    def _keep_one_admin(self, username: str) -> None:
+        others = self.store.scalar(
+            "SELECT count(*) FROM web_user WHERE role = 'admin' AND active AND username <> ?", [username])
+        if not others:
+            raise InputError("web.last_admin")
+
+    def remove(self, username: str) -> None:
+        """Delete an account, its districts and sessions (the last active admin cannot be removed)."""
+        self._require(username)
+        if self.get(username)["role"] == "admin":
+            self._keep_one_admin(username)
+        with self.store.transaction() as con:
+            con.execute("DELETE FROM web_session WHERE username = ?", [username])
+            con.execute("DELETE FROM web_user_district WHERE username = ?", [username])
+            con.execute("DELETE FROM web_user WHERE username = ?", [username])
+        self.store.audit(self.cw.actor, "user.remove", username, None)
+
+    # -- login ---------------------------------------------------------------------------------
+    def failed_attempts(self, username: str, address: str) -> int:
+        since = datetime.now() - THROTTLE_WINDOW
+        return int(self.store.scalar(
+            "SELECT count(*) FROM web_login_attempt WHERE username = ? AND address = ? AND attempted_at >= ? AND NOT ok",
+            [username, address, since]) or 0)
+
+    def authenticate(self, username: str, password: str, address: str = "-") -> Principal:
+        """Check a password; raises on a wrong one or when the account/address is throttled."""
+        username = (username or "").strip()
+        if self.failed_attempts(username, address) >= self.login_attempts:
+            self.store.audit(username or "-", "login.throttled", username, address)
+            raise LoginThrottled(minutes=int(THROTTLE_WINDOW.total_seconds() // 60))
+        row = self.store.rows("SELECT password_hash, active FROM web_user WHERE username = ?", [username])
+        ok = bool(row) and bool(row[0][1]) and verify_password(row[0][0], password or "")
+        now = datetime.now()
+        self.store.execute("INSERT INTO web_login_attempt VALUES (?, ?, ?, ?)", [username, address, now, ok])
+        if not ok:
+            self.store.audit(username or "-", "login.failed", username, address)
+            raise AuthenticationRequired("web.login_failed")
+        if _HASHER.check_needs_rehash(row[0][0]):
+            self.store.execute("UPDATE web_user SET password_hash = ? WHERE username = ?",
+                               [hash_password(password), username])
+        self.store.execute("UPDATE web_user SET last_login = ? WHERE username = ?", [now, username])
+        self.store.execute("DELETE FROM web_login_attempt WHERE attempted_at < ?", [now - THROTTLE_WINDOW * 4])
+        return self._principal(username)
+
+    def _principal(self, username: str, csrf: str = "", digest: str = "") -> Principal:
+        user = self.get(username)
+        districts = tuple(d for d in (user["districts"] or "").split(",") if d)
+        return Principal(username, user["role"], districts, user.get("display_name"), csrf, digest)
+
+    # -- sessions ------------------------------------------------------------------------------
+    def create_session(self, username: str, *, address: str = "-", user_agent: str = "") -> tuple[str, Principal]:
+        """Start a session; returns the token for the browser and the principal (with its CSRF token)."""
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        now = datetime.now()
+        self.store.execute("INSERT INTO web_session VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [_digest(token), username, csrf, now, now, address, (user_agent or "")[:200]])
+        self.store.execute("DELETE FROM web_session WHERE last_seen < ?",
+                           [now - timedelta(minutes=self.session_minutes)])
+        self.store.audit(username, "login", username, address)
+        return token, self._principal(username, csrf, _digest(token))
+
+    def session(self, token: str | None) -> Principal:
+        """The principal of a live session; raises :class:`AuthenticationRequired` when absent/expired."""
+        if not token:
+            raise AuthenticationRequired()
+        digest = _digest(token)
+        rows = self.store.rows("""
+            SELECT s.username, s.csrf_token, s.last_seen, u.active
+            FROM web_session s JOIN web_user u USING (username) WHERE s.token_sha256 = ?""", [digest])
+        if not rows:
+            raise AuthenticationRequired("web.session_expired")
+        username, csrf, last_seen, active = rows[0]
+        now = datetime.now()
+        if not active or now - last_seen > timedelta(minutes=self.session_minutes):
+            self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
+            raise AuthenticationRequired("web.session_expired")
+        if now - last_seen > timedelta(seconds=30):
+            self.store.execute("UPDATE web_session SET last_seen = ? WHERE token_sha256 = ?", [now, digest])
+        return self._principal(username, csrf, digest)
+
+    def end_session(self, token: str | None) -> None:
+        if not token:
+            return
+        digest = _digest(token)
+        user = self.store.scalar("SELECT username FROM web_session WHERE token_sha256 = ?", [digest])
+        self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
+        if user:
+            self.store.audit(user, "logout", user, None)
+
+    # -- scope and audit -----------------------------------------------------------------------
+    def enterprises_in(self, districts: list[str] | tuple[str, ...]) -> set[str]:
+        """USCCs of the enterprises registered in ``districts``."""
+        if not districts:
+            return set()
+        return {r[0] for r in self.store.rows(
+            "SELECT uscc FROM enterprise WHERE list_contains(?, district)", [list(districts)])}
+
+    def enterprise_names(self, usccs: set[str]) -> set[str]:
+        if not usccs:
+            return set()
+        return {r[0] for r in self.store.rows(
+            "SELECT name FROM enterprise WHERE list_contains(?, uscc)", [sorted(usccs)])}
+
+    def districts(self) -> Result:
+        """Districts (level-3 regions) that have enterprises, for assignment forms and filters."""
+        df = self.store.df("""
+            SELECT r.code, r.name, count(e.uscc) AS enterprises
+            FROM region r LEFT JOIN enterprise e ON e.district = r.code
+            WHERE r.level = 3 GROUP BY ALL HAVING count(e.uscc) > 0 ORDER BY r.code""")
+        return Result("users districts", self.cw.meta(), {"districts": df})
+
+    def record(self, action: str, obj: str | None = None, detail: str | None = None) -> None:
+        """Append a web write to the audit log under the acting user."""
+        self.store.audit(self.cw.actor, action, obj, detail)
+
+    def audit_log(self, *, limit: int = 200, actor: str | None = None) -> Result:
+        """The newest audit entries (admin page)."""
+        where, params = ("WHERE actor = ?", [actor]) if actor else ("", [])
+        df = self.store.df(f"SELECT ts, actor, action, object, detail FROM audit_log {where} "
+                           f"ORDER BY ts DESC LIMIT {int(limit)}", params)
+        return Result("users audit", self.cw.meta(), {"audit": df})
+
+    def secret(self) -> str:
+        """The installation's secret (setting ``secret_key``, else one generated into the database)."""
+        if self.cw.settings.secret_key:
+            return str(self.cw.settings.secret_key)
+        value = self.store.scalar("SELECT value FROM web_setting WHERE key = 'secret_key'")
+        if value:
+            return str(value)
+        value = secrets.token_urlsafe(48)
+        self.store.execute("INSERT INTO web_setting VALUES ('secret_key', ?) ON CONFLICT DO NOTHING", [value])
+        return str(self.store.scalar("SELECT value FROM web_setting WHERE key = 'secret_key'"))
