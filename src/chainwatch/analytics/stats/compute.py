@@ -1,0 +1,204 @@
+"""Group statistics: levels, same-caliber growth, shares, 贡献率, 拉动, two-year average, 增减面, losses.
+
+The whole computation for one period, all requested groupings and indicators is one Ibis expression
+(:func:`stats_expr`), so it runs as a single query on DuckDB (or on Spark through the PySpark backend).
+The small result is reshaped to one row per group × indicator by :func:`long_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from chainwatch.analytics.stats.groups import memberships
+from chainwatch.analytics.stats.indicators import ALL_INDICATORS, GROUP_TYPES, INDICATORS
+from chainwatch.analytics.stats.panel import Span, caliber_frame, enterprise_panel
+
+Table = Any
+
+# per-indicator output fields, in JSON order
+IND_FIELDS: tuple[str, ...] = (
+    "month_value", "ytd_value", "month_yoy_pct", "ytd_yoy_pct", "share_pct", "month_share_pct",
+    "contribution_pct", "pull_pp", "month_contribution_pct", "month_pull_pp",
+    "two_year_avg_pct", "month_two_year_avg_pct", "n_growing", "n_declining", "basis",
+)
+GROUP_FIELDS: tuple[str, ...] = (
+    "n_enterprises", "n_month_enterprises", "n_new", "n_incomplete_base", "n_loss", "loss_total",
+)
+F64 = "float64"
+
+
+def _null() -> Any:
+    return ibis.null().cast(F64)
+
+
+def growth_expr(n: Any, d: Any) -> Any:
+    """``(N − D) / |D| × 100``; null when D = 0 (never ±inf)."""
+    return ibis.cases((d != 0, (n - d) / d.abs() * 100.0), else_=_null())
+
+
+def ratio_expr(a: Any, b: Any) -> Any:
+    """``a / b × 100``; null when b = 0."""
+    return ibis.cases((b != 0, a / b * 100.0), else_=_null())
+
+
+def two_year_expr(g1: Any, g2: Any) -> Any:
+    """``sqrt((1+g1)(1+g2)) − 1`` in percent; null when an input is null or the product negative."""
+    prod = (1 + g1 / 100.0) * (1 + g2 / 100.0)
+    return ibis.cases((prod >= 0, (prod.sqrt() - 1) * 100.0), else_=_null())
+
+
+def group_sums(caliber: Table, members: Table, indicators: Sequence[str], *, years: int = 3,
+               deflated: bool = False) -> Table:
+    """Sum the per-enterprise caliber columns over each group's members.
+
+    Returns one row per (group_type, group_id) with the counts, the levels ``L_*``, the numerators
+    ``N_*`` and denominators ``D_*``, comparable-price numerators ``C_*`` (value added, when
+    ``deflated``) and ``XM_*``, the number of caliber enterprises without a PPI index.
+    """
+    j = members.inner_join(caliber, "uscc")
+    aggs: dict[str, Any] = {
+        "n_enterprises": j.in_c0.sum(),
+        "n_month_enterprises": j.in_m0.sum(),
+        "n_new": j.new_c0.sum(),
+        "n_incomplete_base": j.inc_c0.sum(),
+        "n_loss": (j.in_c0 & (j.profit_c0 < 0)).sum(),
+        "loss_total": (-j.profit_c0).sum(where=j.in_c0 & (j.profit_c0 < 0)).fill_null(0.0),
+    }
+    for ind in indicators:
+        for s in ("m", "c"):
+            aggs[f"L_{ind}_{s}"] = j[f"L_{ind}_{s}"].sum()
+            for k in range(years - 1):
+                aggs[f"N_{ind}_{s}{k}"] = j[f"N_{ind}_{s}{k}"].sum()
+                aggs[f"D_{ind}_{s}{k}"] = j[f"D_{ind}_{s}{k}"].sum()
+                if deflated and INDICATORS[ind].deflatable:
+                    use = j[f"use_{s}{k}"]
+                    x = j[f"X_{s}{k}"]
+                    aggs[f"C_{ind}_{s}{k}"] = (j[f"N_{ind}_{s}{k}"] / (x / 100.0)).sum(where=use).fill_null(0.0)
+                    aggs[f"XM_{ind}_{s}{k}"] = (use & x.isnull()).sum()
+        n, d = j[f"N_{ind}_c0"], j[f"D_{ind}_c0"]
+        use = j.use_c0
+        aggs[f"{ind}__n_growing"] = (use & (n > d)).sum()
+        aggs[f"{ind}__n_declining"] = (use & (n < d)).sum()
+    return j.group_by(["group_type", "group_id"]).aggregate(**aggs)
+
+
+def finalize(gs: Table, indicators: Sequence[str], *, years: int = 3, deflated: bool = False) -> Table:
+    """Turn group sums into the published measures, relative to the ``total`` group.
+
+    Value added uses comparable prices (statistics.md §3.2) when every caliber enterprise of the
+    total has a PPI index for both spans of year t; otherwise current prices (``basis``).
+    """
+    tot = gs.filter(gs.group_type == "total")
+    tot = tot.select(**{f"T_{c}": tot[c] for c in gs.columns if c[:2] in ("L_", "N_", "D_", "C_", "XM")})
+    j = gs.cross_join(tot)
+    out: dict[str, Any] = {c: j[c] for c in ("group_type", "group_id", *GROUP_FIELDS)}
+    for ind in indicators:
+        cmp_flags: dict[int, Any] = {}
+        for k in range(years - 1):
+            if deflated and INDICATORS[ind].deflatable:
+                cmp_flags[k] = ((j[f"T_XM_{ind}_m{k}"] == 0) & (j[f"T_XM_{ind}_c{k}"] == 0)
+                                & (j[f"T_D_{ind}_c{k}"] != 0))
+            else:
+                cmp_flags[k] = ibis.literal(False)
+
+        def eff(prefix: str, s: str, k: int, _ind: str = ind, _flags: dict[int, Any] = cmp_flags) -> Any:
+            n = j[f"{prefix}N_{_ind}_{s}{k}"]
+            if deflated and INDICATORS[_ind].deflatable:
+                return ibis.ifelse(_flags[k], j[f"{prefix}C_{_ind}_{s}{k}"], n)
+            return n
+
+        p = f"{ind}__"
+        out[p + "month_value"] = j[f"L_{ind}_m"]
+        out[p + "ytd_value"] = j[f"L_{ind}_c"]
+        out[p + "share_pct"] = ratio_expr(j[f"L_{ind}_c"], j[f"T_L_{ind}_c"])
+        out[p + "month_share_pct"] = ratio_expr(j[f"L_{ind}_m"], j[f"T_L_{ind}_m"])
+        for s, pre in (("c", ""), ("m", "month_")):
+            n0, d0 = eff("", s, 0), j[f"D_{ind}_{s}0"]
+            tn0, td0 = eff("T_", s, 0), j[f"T_D_{ind}_{s}0"]
+            g2 = growth_expr(n0, d0)
+            out[p + ("ytd_yoy_pct" if s == "c" else "month_yoy_pct")] = g2
+            out[p + pre + "contribution_pct"] = ratio_expr(n0 - d0, tn0 - td0)
+            out[p + pre + "pull_pp"] = ratio_expr(n0 - d0, td0.abs())
+            if years >= 3:
+                g1 = growth_expr(eff("", s, 1), j[f"D_{ind}_{s}1"])
+                out[p + pre + "two_year_avg_pct"] = two_year_expr(g1, g2)
+            else:
+                out[p + pre + "two_year_avg_pct"] = _null()
+        out[p + "n_growing"] = j[f"{ind}__n_growing"]
+        out[p + "n_declining"] = j[f"{ind}__n_declining"]
+        out[p + "basis"] = ibis.ifelse(cmp_flags[0], "comparable", "current")
+    return j.select(**out)
+
+
+def stats_expr(tables: Mapping[str, Table], year: int, month: int, *, by: Sequence[str] = ("total",),
+               indicators: Sequence[str] | None = None, policy: str = "exclude",
+               districts: Sequence[str] | None = None, years: int = 3) -> Table:
+    """The full statistics of one period as one Ibis expression (wide: one row per group).
+
+    Parameters
+    ----------
+    tables : Ibis tables ``monthly_value``, ``enterprise``, ``enterprise_scope``, and as needed
+        ``deflator``, ``segment_enterprise``, ``segment``, ``chain``, ``enterprise_annual``.
+    year, month : the reporting month (January is reported as 1–2月).
+    by : groupings (see :data:`GROUP_TYPES`); the ``total`` group is always included.
+    indicators : indicator names; all when None.
+    policy : incomplete-base policy, ``exclude`` or ``zero`` (statistics.md §2.2 step 4).
+    districts : restrict to enterprises of these districts (a district official's scope).
+    years : 3 computes the two-year average growth (needs year t−2), 2 skips it.
+    """
+    inds = list(indicators or ALL_INDICATORS)
+    for ind in inds:
+        if ind not in INDICATORS:
+            raise ValueError(f"unknown indicator {ind!r}")
+    for g in by:
+        if g not in GROUP_TYPES:
+            raise ValueError(f"unknown grouping {g!r}")
+    span = Span.of(year, month)
+    enterprise = tables["enterprise"]
+    if districts is not None:
+        enterprise = enterprise.filter(enterprise.district.isin(list(districts)))
+    panel_inds = list(dict.fromkeys([*inds, "total_profit"]))
+    deflator = tables.get("deflator") if any(INDICATORS[i].deflatable for i in inds) else None
+    panel = enterprise_panel(tables["monthly_value"], span, panel_inds, years=years)
+    cal = caliber_frame(panel, enterprise, tables["enterprise_scope"], span, panel_inds,
+                        deflator=deflator, policy=policy, years=years)
+    members = memberships(by, enterprise, segment_enterprise=tables.get("segment_enterprise"),
+                          segment=tables.get("segment"), chain=tables.get("chain"),
+                          annual=tables.get("enterprise_annual"), size_year=span.year - 1)
+    gs = group_sums(cal, members, inds, years=years, deflated=deflator is not None)
+    return finalize(gs, inds, years=years, deflated=deflator is not None)
+
+
+def long_rows(wide: pd.DataFrame, indicators: Sequence[str] | None = None) -> pd.DataFrame:
+    """Reshape the wide result to one row per group × indicator, totals first.
+
+    Columns: ``group_type, group_id, indicator`` + :data:`IND_FIELDS` + :data:`GROUP_FIELDS`
+    + ``growth_source`` (always ``computed``: from enterprise microdata).
+    """
+    inds = list(indicators or [c.split("__")[0] for c in wide.columns if c.endswith("__ytd_value")])
+    order = {g: i for i, g in enumerate(GROUP_TYPES)}
+    frames = []
+    for ind in inds:
+        part = wide[["group_type", "group_id", *GROUP_FIELDS]].copy()
+        part.insert(2, "indicator", ind)
+        for fld in IND_FIELDS:
+            part[fld] = wide[f"{ind}__{fld}"].to_numpy()
+        frames.append(part)
+    if not frames:
+        return pd.DataFrame(columns=["group_type", "group_id", "indicator", *IND_FIELDS, *GROUP_FIELDS])
+    out = pd.concat(frames, ignore_index=True)
+    out["growth_source"] = "computed"
+    out["_g"] = out.group_type.map(order)
+    out["_i"] = out.indicator.map({ind: i for i, ind in enumerate(inds)})
+    out = out.sort_values(["_g", "group_id", "_i"], kind="stable").drop(columns=["_g", "_i"])
+    for c in ("n_enterprises", "n_month_enterprises", "n_new", "n_incomplete_base", "n_loss", "n_growing",
+              "n_declining"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    float_cols = [c for c in out.columns if c.endswith(("_pct", "_pp", "_value", "_total"))]
+    out[float_cols] = out[float_cols].astype(F64)
+    return out.reset_index(drop=True)

@@ -1,0 +1,198 @@
+"""Enterprise-level panel and same-caliber (同口径) sets as Ibis expressions (statistics.md §2, §3.2, §4).
+
+Everything here is backend-neutral Ibis: the expressions run on DuckDB by default and on any other
+Ibis backend (PySpark) unchanged.
+
+The panel has one row per enterprise with, for the years t, t−1 and t−2 (suffix ``0``, ``1``, ``2``):
+
+* ``{ind}_m{k}`` – the enterprise's 当月 value (the official months of the period: Jan+Feb for 1–2月);
+* ``{ind}_c{k}`` – its 累计 value (months 1..m);
+* ``has_m{k}`` / ``has_c{k}`` – how many monthly rows it reported in those months.
+
+Flow indicators are summed over the months, stock indicators (employees) averaged over the months
+reported. A missing indicator value in a reported row counts as 0.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+
+from chainwatch.analytics.stats.indicators import INDICATORS
+
+Table = Any  # ibis.Table (kept loose for typing across ibis versions)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The official months of a statistics period.
+
+    ``year``/``month`` is the reporting month (January is reported as 1–2月, so ``month >= 2``);
+    ``official`` are the months of the 当月 figure and ``cumulative`` those of the 累计 figure.
+    """
+
+    year: int
+    month: int
+    official: tuple[int, ...]
+    cumulative: tuple[int, ...]
+
+    @classmethod
+    def of(cls, year: int, month: int) -> Span:
+        m = max(int(month), 2)
+        official = (1, 2) if m == 2 else (m,)
+        return cls(int(year), m, official, tuple(range(1, m + 1)))
+
+    def period(self, k: int = 0) -> str:
+        """'YYYY-MM' of the reporting month ``k`` years earlier."""
+        return f"{self.year - k:04d}-{self.month:02d}"
+
+    def end_date(self, k: int) -> Any:
+        """Last day of the reporting month ``k`` years earlier (new-establishment cut-off)."""
+        y = self.year - k
+        return ibis.date(y, self.month, calendar.monthrange(y, self.month)[1])
+
+
+def _value_column(mv: Table, ind: str) -> Any:
+    if ind == "profit_tax":
+        return mv.total_profit.fill_null(0) + mv.taxes.fill_null(0)
+    return mv[ind]
+
+
+def enterprise_panel(monthly: Table, span: Span, indicators: Sequence[str], years: int = 3) -> Table:
+    """Aggregate ``monthly_value`` to one row per enterprise for the span in years t..t−years+1.
+
+    Parameters
+    ----------
+    monthly : the ``monthly_value`` table (wide: one row per uscc × period).
+    span : the statistics period.
+    indicators : indicator names (see :data:`INDICATORS`).
+    years : how many years back to aggregate (3 gives t, t−1, t−2 for two-year growth).
+
+    Returns
+    -------
+    ibis.Table with ``uscc`` and the ``{ind}_{m|c}{k}`` / ``has_{m|c}{k}`` columns.
+    """
+    yrs = [span.year - k for k in range(years)]
+    mv = monthly.filter(monthly.year.isin(yrs), monthly.month <= span.month)
+    aggs: dict[str, Any] = {}
+    for k, y in enumerate(yrs):
+        in_c = mv.year == y
+        in_m = in_c & mv.month.isin(list(span.official)) if len(span.official) > 1 else \
+            in_c & (mv.month == span.official[0])
+        aggs[f"has_m{k}"] = in_m.sum()
+        aggs[f"has_c{k}"] = in_c.sum()
+        for ind in indicators:
+            col = _value_column(mv, ind)
+            if INDICATORS[ind].kind == "stock":
+                aggs[f"{ind}_m{k}"] = col.fill_null(0).mean(where=in_m).fill_null(0)
+                aggs[f"{ind}_c{k}"] = col.fill_null(0).mean(where=in_c).fill_null(0)
+            else:
+                aggs[f"{ind}_m{k}"] = col.sum(where=in_m).fill_null(0)
+                aggs[f"{ind}_c{k}"] = col.sum(where=in_c).fill_null(0)
+    return mv.group_by("uscc").aggregate(**aggs)
+
+
+def deflator_lookup(deflator: Table, span: Span, years: int = 2) -> tuple[Table, dict[str, Any]]:
+    """PPI indices (same period last year = 100) for the span, by industry and for all industry ('*').
+
+    For a single month the ``month`` index of that month is used; for 1–2月 and for 累计 the
+    ``cumulative`` index of the reporting month (statistics.md §3.2).
+
+    Returns
+    -------
+    (by_industry, star): ``by_industry`` has ``industry`` and ``ix_m{k}``/``ix_c{k}`` columns;
+    ``star`` maps the same names to scalar expressions of the '*' row (null when absent).
+    """
+    month_span = "cumulative" if span.month == 2 else "month"
+    d = deflator.filter(deflator.period.isin([span.period(k) for k in range(years)]))
+    aggs: dict[str, Any] = {}
+    for k in range(years):
+        p = span.period(k)
+        aggs[f"ix_m{k}"] = d.index_value.max(where=(d.period == p) & (d.span == month_span))
+        aggs[f"ix_c{k}"] = d.index_value.max(where=(d.period == p) & (d.span == "cumulative"))
+    by_ind = d.filter(d.industry != "*").group_by("industry").aggregate(**aggs)
+    star_t = d.filter(d.industry == "*")
+    star: dict[str, Any] = {}
+    for k in range(years):
+        p = span.period(k)
+        star[f"ix_m{k}"] = star_t.filter((star_t.period == p) & (star_t.span == month_span)) \
+            .index_value.max().as_scalar()
+        star[f"ix_c{k}"] = star_t.filter((star_t.period == p) & (star_t.span == "cumulative")) \
+            .index_value.max().as_scalar()
+    return by_ind, star
+
+
+def caliber_frame(panel: Table, enterprise: Table, scope: Table, span: Span, indicators: Sequence[str],
+                  *, deflator: Table | None = None, policy: str = "exclude", years: int = 3) -> Table:
+    """Same-caliber numerators, denominators and levels per enterprise (statistics.md §2.2).
+
+    For ``k = 0`` (year t over t−1) and, when ``years == 3``, ``k = 1`` (t−1 over t−2, for the two-year
+    average), and for each span ``s`` in {m (当月), c (累计)}:
+
+    * ``in_{s}{k}``: the enterprise is 规上 in year t−k and reported in the span (the set S);
+    * ``new_{s}{k}``: it has no own record for the span a year earlier and was founded after it
+      (a new establishment: base 0);
+    * ``inc_{s}{k}``: it has no prior record and is not provably new (incomplete base);
+    * ``use_{s}{k}``: it enters N and D (S minus the incomplete ones under the ``exclude`` policy);
+    * ``N_{ind}_{s}{k}``, ``D_{ind}_{s}{k}``: its contributions to N and D;
+    * ``L_{ind}_{s}`` (k = 0 only): its contribution to the published level (every member of S);
+    * ``X_{s}{k}``: its PPI index (industry, else '*'), when a deflator table is given.
+
+    Parameters
+    ----------
+    panel : :func:`enterprise_panel` output.
+    enterprise : ``enterprise`` table, already restricted to the caller's district scope.
+    scope : ``enterprise_scope`` (uscc, year, above_size).
+    policy : ``exclude`` (default; incomplete bases leave N and D and are counted) or ``zero``.
+    """
+    if policy not in ("exclude", "zero"):
+        raise ValueError(f"unknown incomplete_base policy {policy!r}")
+    ks = range(years - 1)
+    ent = enterprise.select("uscc", "founded", "division")
+    f = panel.inner_join(ent, "uscc")
+    for k in ks:
+        sk = scope.filter((scope.year == span.year - k) & scope.above_size).select(
+            "uscc", **{f"sc{k}": ibis.literal(True)})
+        f = f.left_join(sk, "uscc")
+        if "uscc_right" in f.columns:
+            f = f.drop("uscc_right")
+    if deflator is not None:
+        by_ind, star = deflator_lookup(deflator, span, years - 1)
+        f = f.left_join(by_ind, f.division == by_ind.industry)
+        f = f.drop(*[c for c in ("industry",) if c in f.columns])
+    cols: dict[str, Any] = {}
+    for k in ks:
+        in_scope = f[f"sc{k}"].fill_null(False)
+        new = f.founded.notnull() & (f.founded > span.end_date(k + 1))
+        for s in ("m", "c"):
+            inside = in_scope & (f[f"has_{s}{k}"] > 0)
+            own = f[f"has_{s}{k + 1}"] > 0
+            is_new = ~own & new
+            inc = ~own & ~new
+            use = inside & (own | new) if policy == "exclude" else inside
+            cols[f"in_{s}{k}"] = inside
+            cols[f"new_{s}{k}"] = inside & is_new
+            cols[f"inc_{s}{k}"] = inside & inc
+            cols[f"use_{s}{k}"] = use
+            for ind in indicators:
+                cur = f[f"{ind}_{s}{k}"]
+                prev = f[f"{ind}_{s}{k + 1}"]
+                cols[f"N_{ind}_{s}{k}"] = ibis.ifelse(use, cur, 0.0)
+                cols[f"D_{ind}_{s}{k}"] = ibis.ifelse(use & own, prev, 0.0)
+                if k == 0:
+                    cols[f"L_{ind}_{s}"] = ibis.ifelse(inside, cur, 0.0)
+            if deflator is not None:
+                cols[f"X_{s}{k}"] = f[f"ix_{s}{k}"].fill_null(star[f"ix_{s}{k}"])
+    cols["profit_c0"] = f["total_profit_c0"]
+    out = f.select("uscc", **cols)
+    keep = out["in_c0"]
+    for k in ks:
+        keep = keep | out[f"in_c{k}"] | out[f"in_m{k}"]
+    return out.filter(keep)
+
+
+__all__ = ["Span", "enterprise_panel", "deflator_lookup", "caliber_frame"]
