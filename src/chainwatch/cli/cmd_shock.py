@@ -1,0 +1,109 @@
+"""``chainwatch shock`` (scenarios, saved runs, systemic importance) and ``chainwatch io`` (sector models)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chainwatch.cli.common import DbOpt, FormatOpt, LangOpt, check_format, emit, handle_errors, open_cw
+from chainwatch.errors import InputError, UsageError
+
+
+def _pairs(values: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for v in values or []:
+        key, sep, num = v.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            out[key.strip()] = out.get(key.strip(), 0.0) + float(num)
+        except ValueError:
+            raise InputError("shock.io.bad_shock", value=v) from None
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("shock")
+    @handle_errors
+    def shock(
+        args: Annotated[list[str], typer.Argument(help="SCENARIO file (YAML/JSON) | list | compare A B | esri")],
+        save: Annotated[str | None, typer.Option("--save", help="Save the results under this name.")] = None,
+        top: Annotated[int, typer.Option("--top", help="esri: number of enterprises to list.")] = 50,
+        db: DbOpt = None,
+        lang: LangOpt = None,
+        fmt: FormatOpt = "table",
+    ) -> None:
+        """Run a disruption scenario; list, compare saved runs; rank enterprises by systemic importance (ESRI)."""
+        fmt = check_format(fmt)
+        head = args[0]
+        with open_cw(db, lang) as cw:
+            if head == "list" and len(args) == 1:
+                res = cw.shock.saved()
+            elif head == "compare":
+                if len(args) != 3:
+                    raise UsageError("shock.usage")
+                res = cw.shock.compare(args[1], args[2])
+            elif head == "esri" and len(args) == 1:
+                res = cw.shock.esri(top=top)
+            elif len(args) == 1:
+                res = cw.shock.run(head, save=save)
+            else:
+                raise UsageError("shock.usage")
+            emit(res, fmt)
+
+    io_app = typer.Typer(help="Input–output models on a table file: leontief, ghosh, iim, extract.",
+                         no_args_is_help=True)
+    app.add_typer(io_app, name="io")
+
+    TableOpt = Annotated[str, typer.Option("--table", help="IO table file (NBS layout or plain CSV).")]
+    LayoutOpt = Annotated[str, typer.Option("--layout", help="nbs, csv or auto.")]
+    ShockOpt = Annotated[list[str] | None, typer.Option("--shock", help="SECTOR=VALUE (repeatable).")]
+    FinalOpt = Annotated[str | None, typer.Option("--final", help="csv layout: separate final-demand file.")]
+    OutOpt = Annotated[str | None, typer.Option("--output", help="csv layout: separate gross-output file.")]
+    DomOpt = Annotated[bool, typer.Option("--domestic", help="Use domestic coefficients (competitive tables).")]
+    TopOpt = Annotated[int, typer.Option("--top", help="Rows to show (0 = all).")]
+
+    def _io(model: str, table: str, layout: str, shocks: list[str] | None, final: str | None, output: str | None,
+            domestic: bool, top: int, db: str | None, lang: str | None, fmt: str,
+            capacity: list[str] | None = None) -> None:
+        fmt = check_format(fmt)
+        with open_cw(db or ":memory:", lang) as cw:  # IO models need no database
+            res = cw.shock.io(model, table, _pairs(shocks), layout=layout, domestic=domestic, final=final,
+                              output=output, capacity=_pairs(capacity), top=top or None)
+            emit(res, fmt)
+
+    @io_app.command("leontief")
+    @handle_errors
+    def leontief(table: TableOpt, layout: LayoutOpt = "auto", shock: ShockOpt = None, final: FinalOpt = None,
+                 output: OutOpt = None, domestic: DomOpt = False, top: TopOpt = 30, db: DbOpt = None,
+                 lang: LangOpt = None, fmt: FormatOpt = "table") -> None:
+        """Demand model: --shock SECTOR=ΔF (table units); without shocks, multipliers and backward linkages."""
+        _io("leontief", table, layout, shock, final, output, domestic, top, db, lang, fmt)
+
+    @io_app.command("ghosh")
+    @handle_errors
+    def ghosh(table: TableOpt, layout: LayoutOpt = "auto", shock: ShockOpt = None, final: FinalOpt = None,
+              output: OutOpt = None, domestic: DomOpt = False, top: TopOpt = 30, db: DbOpt = None,
+              lang: LangOpt = None, fmt: FormatOpt = "table") -> None:
+        """Supply model: --shock SECTOR=ΔV (primary inputs); without shocks, forward linkages."""
+        _io("ghosh", table, layout, shock, final, output, domestic, top, db, lang, fmt)
+
+    @io_app.command("iim")
+    @handle_errors
+    def iim(table: TableOpt, layout: LayoutOpt = "auto", shock: ShockOpt = None,
+            capacity: Annotated[list[str] | None, typer.Option(
+                "--capacity", help="SECTOR=PCT remaining capacity of a disabled sector (repeatable).")] = None,
+            final: FinalOpt = None, output: OutOpt = None, domestic: DomOpt = False, top: TopOpt = 30,
+            db: DbOpt = None, lang: LangOpt = None, fmt: FormatOpt = "table") -> None:
+        """Inoperability model: --shock SECTOR=ΔF (demand change) and/or --capacity SECTOR=PCT."""
+        _io("iim", table, layout, shock, final, output, domestic, top, db, lang, fmt, capacity)
+
+    @io_app.command("extract")
+    @handle_errors
+    def extract(table: TableOpt, layout: LayoutOpt = "auto",
+                sector: Annotated[list[str] | None, typer.Option("--sector", help="Sector code (repeatable).")] = None,
+                final: FinalOpt = None, output: OutOpt = None, domestic: DomOpt = False, top: TopOpt = 30,
+                db: DbOpt = None, lang: LangOpt = None, fmt: FormatOpt = "table") -> None:
+        """Hypothetical extraction (backward and forward) of every sector or of --sector codes."""
+        _io("extract", table, layout, [f"{s}=0" for s in sector or []], final, output, domestic, top, db, lang, fmt)

@@ -1,0 +1,416 @@
+"""Shock service: disruption scenarios on the supply network and on input–output tables.
+
+``cw.shock.run(scenario)`` runs a scenario (mapping or YAML/JSON file), ``cw.shock.esri(top)`` ranks
+enterprises by systemic importance, ``cw.shock.io(...)`` runs one sector model on a table,
+``cw.shock.saved()`` / ``cw.shock.compare(a, b)`` list and compare saved runs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chainwatch.analytics.shock.cascade import Network, path_to, run_cascade, shock_path
+from chainwatch.analytics.shock.esri import candidates, esri_table
+from chainwatch.analytics.shock.io import IOModel, read_table
+from chainwatch.analytics.shock.scenario import load_scenario, validate_scenario
+from chainwatch.errors import InputError, NotFound
+from chainwatch.i18n import t
+from chainwatch.service.result import Result
+
+_IO_CACHE: dict[tuple[str, float, str, bool], IOModel] = {}
+VIA_KEYS = {0: "shock.via.origin", 1: "shock.via.supply", 2: "shock.via.demand", 3: "shock.via.link"}
+
+
+def io_model(table: str, layout: str = "auto", domestic: bool = False, final: str | None = None,
+             output: str | None = None) -> IOModel:
+    """The model of a table file, cached per (path, mtime, layout, domestic) so its factor is reused."""
+    p = Path(table)
+    if not p.exists():
+        raise InputError("shock.io.file_missing", file=str(p))
+    key = (str(p.resolve()) + f"|{final}|{output}", p.stat().st_mtime, layout, domestic)
+    if key not in _IO_CACHE:
+        kw = {k: v for k, v in (("final", final), ("output", output)) if v}
+        _IO_CACHE[key] = IOModel(read_table(p, layout, **kw), domestic=domestic)
+    return _IO_CACHE[key]
+
+
+class ShockService:
+    """Disruption simulation for one open chainwatch database."""
+
+    def __init__(self, cw: Any) -> None:
+        self.cw = cw
+        self.store = cw.store
+
+    # -- network from the database ------------------------------------------------------------
+    def _network(self) -> dict[str, Any]:
+        st = self.store
+        ent = st.df("SELECT uscc, name, district FROM enterprise ORDER BY uscc")
+        year = st.scalar("SELECT max(year) FROM supply_link")
+        if year is None:
+            raise InputError("shock.scenario.no_network")
+        links = st.df("""SELECT supplier_uscc, supplier_name, supplier_country, buyer_uscc, hs_code, segment_id,
+                                annual_value, share, essential FROM supply_link WHERE year = ?""", [int(year)])
+        out = st.df("""WITH last AS (SELECT uscc, period, gross_output,
+                              row_number() OVER (PARTITION BY uscc ORDER BY period DESC) AS k FROM monthly_value
+                              WHERE gross_output IS NOT NULL)
+                       SELECT uscc, avg(gross_output) * 12 AS annual FROM last WHERE k <= 12 GROUP BY uscc""")
+        seg = st.df("""SELECT se.uscc, se.segment_id, s.chain_id, s.name_zh, s.name_en,
+                              c.name_zh AS chain_zh, c.name_en AS chain_en
+                       FROM segment_enterprise se JOIN segment s USING (segment_id)
+                       LEFT JOIN chain c ON c.chain_id = s.chain_id""")
+        firms = ent["uscc"].tolist()
+        idx = {u: i for i, u in enumerate(firms)}
+        local = links["supplier_uscc"].isin(idx)
+        ext_name = links["supplier_name"].fillna(links["supplier_uscc"]).fillna("?").astype(str)
+        ext_key = ext_name + "|" + links["supplier_country"].fillna("CHN").astype(str)
+        ext_keys = sorted(set(ext_key[~local]))
+        ext_idx = {k: len(firms) + i for i, k in enumerate(ext_keys)}
+        links = links[links["buyer_uscc"].isin(idx)].copy()
+        ext_key = ext_key[links.index]
+        local = local[links.index]
+        src = np.where(local, links["supplier_uscc"].map(idx).fillna(-1), ext_key.map(ext_idx).fillna(-1)).astype(np.int64)
+        dst = links["buyer_uscc"].map(idx).to_numpy(dtype=np.int64)
+        n = len(firms) + len(ext_keys)
+        annual = ent["uscc"].map(dict(zip(out["uscc"], out["annual"], strict=True))).to_numpy(dtype=float)
+        w = links["annual_value"].to_numpy(dtype=float)
+        need = np.isnan(w)
+        s_buyer = np.nan_to_num(annual[dst], nan=0.0)
+        w[need] = links["share"].to_numpy(dtype=float)[need] * s_buyer[need]
+        ok = np.isfinite(w) & (w > 0) & (src >= 0) & (src != dst)
+        links, src, dst, w = links[ok], src[ok], dst[ok], w[ok]
+        klass = links["segment_id"].fillna(links["hs_code"].fillna("").str[:4])
+        klass = klass.where(klass != "", "S" + pd.Series(src, index=links.index).astype(str))
+        cls_codes = pd.factorize(klass)[0]
+        sales = np.bincount(src, weights=w, minlength=n)
+        buys = np.bincount(dst, weights=w, minlength=n)
+        s = np.concatenate([annual, np.zeros(len(ext_keys))])
+        s = np.where(np.isfinite(s) & (s > 0), np.maximum(s, sales), np.maximum(np.maximum(sales, buys), 1e-9))
+        internal = np.arange(n) < len(firms)
+        net = Network.build(n, src, dst, w, input_class=cls_codes, essential=links["essential"].to_numpy(dtype=bool),
+                            s=s, internal=internal)
+        labels = firms + [f"{k.split('|')[0]} ({k.split('|')[1]})" for k in ext_keys]
+        names = ent["name"].tolist() + labels[len(firms):]
+        return {"net": net, "firms": firms, "idx": idx, "ent": ent, "seg": seg, "labels": labels, "names": names,
+                "links": links.reset_index(drop=True), "ext_keys": ext_keys, "ext_idx": ext_idx, "year": int(year)}
+
+    def _visible(self, ent: pd.DataFrame) -> np.ndarray:
+        scope = getattr(self.cw, "scope", None)
+        if not scope:
+            return np.ones(len(ent), dtype=bool)
+        return ent["district"].isin(scope).to_numpy()
+
+    # -- scenarios ------------------------------------------------------------------------------
+    def validate(self, scenario: dict[str, Any] | str | Path) -> dict[str, Any]:
+        raw, file = load_scenario(scenario)
+        return validate_scenario(raw, file)
+
+    def run(self, scenario: dict[str, Any] | str | Path, save: str | None = None) -> Result:
+        """Run a scenario (mapping or file); with ``save`` store the results under that name."""
+        sc = self.validate(scenario)
+        res = self._run_io(sc) if sc["model"] != "cascade" else self._run_cascade(sc)
+        if save:
+            self._save(save, sc, res)
+            res.meta["saved_as"] = save
+        return res
+
+    def _run_cascade(self, sc: dict[str, Any]) -> Result:
+        g = self._network()
+        net: Network = g["net"]
+        T = sc["horizon_months"]
+        psi_t = np.zeros((T, net.n))
+        cap_t = np.ones((T, net.m))
+        links = g["links"]
+        link_pos = np.empty(net.m, dtype=np.int64)
+        link_pos[np.arange(net.m)] = net.order  # buyer-group position -> original link row
+        for k, sh in enumerate(sc["shocks"], start=1):
+            sev = 1.0 - sh["capacity_pct"] / 100.0
+            path = shock_path("firm", sh["months"], sh["start_month"] - 1, T, sh["recovery"], sh["recovery_months"], sev)
+            tgt, key = sh["target"], sh["id"]
+            if tgt in ("enterprise", "segment", "district"):
+                if tgt == "enterprise":
+                    nodes = [g["idx"][key]] if key in g["idx"] else []
+                elif tgt == "segment":
+                    nodes = [g["idx"][u] for u in g["seg"].loc[g["seg"]["segment_id"] == key, "uscc"] if u in g["idx"]]
+                else:
+                    nodes = np.flatnonzero(g["ent"]["district"].astype(str).to_numpy() == key).tolist()
+                if not nodes:
+                    raise NotFound("shock.scenario.unknown_target", target=tgt, id=key)
+                psi_t[:, nodes] = np.maximum(psi_t[:, nodes], path[:, None])
+                continue
+            orig = links.iloc[link_pos]
+            if tgt == "country":
+                mask = orig["supplier_country"].fillna("CHN").astype(str).str.upper().to_numpy() == key
+            else:
+                mask = (orig["supplier_name"].fillna("").astype(str).to_numpy() == key) | (
+                    orig["supplier_uscc"].fillna("").astype(str).to_numpy() == key)
+            if sh["hs"]:
+                hs = orig["hs_code"].fillna("").astype(str)
+                mask &= np.logical_or.reduce([hs.str.startswith(h).to_numpy() for h in sh["hs"]])
+            if not mask.any():
+                raise NotFound("shock.scenario.no_links_hit", item=f"shocks[{k}]", country=key, hs=",".join(sh["hs"]) or "*")
+            cap_t[:, mask] = np.minimum(cap_t[:, mask], 1.0 - path[:, None])
+        use_cap = bool((cap_t < 1).any())
+        run = run_cascade(net, psi_t, cap_t=cap_t if use_cap else None, direction=sc["direction"],
+                          inventory_periods=sc["inventory_days"] / 30.0)
+        return self._cascade_result(sc, g, run, psi_t)
+
+    def _month_labels(self, sc: dict[str, Any]) -> list[str]:
+        start = sc.get("start")
+        if start:
+            try:
+                p0 = pd.Period(str(start), freq="M")
+                return [str(p0 + i) for i in range(sc["horizon_months"])]
+            except ValueError:
+                pass
+        return [f"M{i + 1}" for i in range(sc["horizon_months"])]
+
+    def _cascade_result(self, sc: dict[str, Any], g: dict[str, Any], run: Any, psi_t: np.ndarray) -> Result:
+        net: Network = g["net"]
+        nf = len(g["firms"])
+        vis = self._visible(g["ent"])
+        monthly = net.s[:nf] / 12.0
+        lost_fm = (1.0 - run.h[:, :nf]) * monthly[None, :]          # (T, nf)
+        lost = lost_fm.sum(axis=0)
+        T = run.h.shape[0]
+        base = monthly * T
+        labels = self._month_labels(sc)
+        hit = (run.first_month[:nf] >= 0) & vis
+        lang = self.cw.lang
+        ent = g["ent"]
+        by_month = pd.DataFrame({
+            "month": labels,
+            "output_lost": (lost_fm[:, vis]).sum(axis=1),
+            "lost_pct": 100 * lost_fm[:, vis].sum(axis=1) / max(monthly[vis].sum(), 1e-12),
+            "firms_affected": ((run.h[:, :nf] < 1 - 1e-6) & vis[None, :]).sum(axis=1),
+        })
+        rows = []
+        depth_cache: dict[int, list[int]] = {}
+        for i in np.flatnonzero(hit):
+            path = path_to(run.pred, int(i))
+            depth_cache[int(i)] = path
+            origin = psi_t[:, i].max() > 0
+            via = 0 if origin else int(run.via[i])
+            rows.append({
+                "uscc": g["firms"][i], "name": ent["name"].iat[i], "district": ent["district"].iat[i],
+                "base_output": base[i], "output_lost": lost[i], "lost_pct": 100 * lost[i] / base[i] if base[i] else None,
+                "min_capacity_pct": 100 * run.h[:, i].min(), "first_month": labels[run.first_month[i]],
+                "depth": 0 if origin else len(path) - 1, "reached_via": t(VIA_KEYS[via], lang),
+                "path": " → ".join(g["labels"][p] for p in path) if not origin else g["labels"][i],
+            })
+        by_firm = pd.DataFrame(rows, columns=["uscc", "name", "district", "base_output", "output_lost", "lost_pct",
+                                              "min_capacity_pct", "first_month", "depth", "reached_via", "path"])
+        if len(by_firm):
+            by_firm = by_firm.sort_values(["output_lost", "uscc"], ascending=[False, True]).reset_index(drop=True)
+        firm_frame = pd.DataFrame({"uscc": g["firms"], "district": ent["district"].astype(str), "base": base,
+                                   "lost": lost, "hit": hit})[vis]
+
+        def agg(frame: pd.DataFrame, key: str, label: pd.Series | None = None) -> pd.DataFrame:
+            a = frame.groupby(key, as_index=False).agg(base_output=("base", "sum"), output_lost=("lost", "sum"),
+                                                       firms_affected=("hit", "sum"), firms=("uscc", "count"))
+            a["lost_pct"] = 100 * a["output_lost"] / a["base_output"].where(a["base_output"] > 0)
+            if label is not None:
+                a.insert(1, "name", a[key].map(label))
+            return a.sort_values(["output_lost", key], ascending=[False, True]).reset_index(drop=True)
+
+        seg = g["seg"].merge(firm_frame, on="uscc")
+        name_col = "name_zh" if lang == "zh" else "name_en"
+        by_segment = agg(seg, "segment_id", g["seg"].drop_duplicates("segment_id").set_index("segment_id")[name_col])
+        chain_rows = seg.drop_duplicates(["chain_id", "uscc"])
+        by_chain = agg(chain_rows, "chain_id",
+                       g["seg"].drop_duplicates("chain_id").set_index("chain_id")["chain_zh" if lang == "zh" else "chain_en"])
+        by_district = agg(firm_frame, "district")
+        total_base = base[vis].sum()
+        total_lost = lost[vis].sum()
+        summary = pd.DataFrame([{
+            "scenario": sc["name"], "model": "cascade", "direction": sc["direction"], "horizon_months": T,
+            "base_output": total_base, "output_lost": total_lost,
+            "lost_pct": 100 * total_lost / total_base if total_base else None,
+            "firms_affected": int(hit.sum()), "firms_stopped": int(((run.h[:, :nf] <= 1e-6).any(axis=0) & vis).sum()),
+            "peak_month": labels[int(np.argmax(by_month["output_lost"].to_numpy()))],
+            "inventory_days": sc["inventory_days"], "max_sweeps": max(run.sweeps) if run.sweeps else 0,
+        }])
+        text = [t("shock.text.cascade", lang, name=sc["name"], months=T, lost=total_lost,
+                  pct=float(summary["lost_pct"].iat[0] or 0.0), firms=int(hit.sum()))]
+        meta = self.cw.meta(units="万元", model="cascade", scenario=sc["name"], links_year=g["year"],
+                            firms=nf, external_suppliers=len(g["ext_keys"]), links=net.m)
+        return Result("shock", meta, {"summary": summary, "by_month": by_month, "by_firm": by_firm,
+                                      "by_segment": by_segment, "by_chain": by_chain, "by_district": by_district},
+                      text)
+
+    # -- input–output --------------------------------------------------------------------------
+    def _run_io(self, sc: dict[str, Any]) -> Result:
+        model = io_model(sc["table"], sc["layout"], bool(sc.get("domestic")))
+        tab = model.table
+        vec = np.zeros(model.n)
+        fixed: dict[int, float] = {}
+        for sh in sc["shocks"]:
+            j = tab.index_of(sh["id"])
+            if "demand_change" in sh:
+                vec[j] += sh["demand_change"]
+            elif "demand_change_pct" in sh:
+                base = tab.f[j] if sc["model"] != "ghosh" else tab.v[j]
+                vec[j] += base * sh["demand_change_pct"] / 100.0
+            if sc["model"] == "iim" and sh.get("explicit_capacity"):
+                fixed[j] = 1.0 - sh["capacity_pct"] / 100.0
+        return self._io_result(sc["model"], model, vec, fixed, name=sc["name"], top=None)
+
+    def io(self, model: str, table: str, shocks: dict[str, float] | None = None, *, layout: str = "auto",
+           domestic: bool = False, final: str | None = None, output: str | None = None,
+           capacity: dict[str, float] | None = None, top: int | None = None) -> Result:
+        """One sector model on a table file.
+
+        ``model``: ``leontief`` (shocks = Δf by sector code; none → multipliers), ``ghosh`` (Δv; none →
+        forward linkages), ``iim`` (shocks = Δf, ``capacity`` = remaining capacity % of disabled
+        sectors) or ``extract`` (hypothetical extraction of every sector, or of ``shocks`` keys).
+        """
+        m = io_model(table, layout, domestic, final, output)
+        vec = np.zeros(m.n)
+        for code, val in (shocks or {}).items():
+            vec[m.table.index_of(code)] += float(val)
+        fixed = {m.table.index_of(c): 1.0 - float(v) / 100.0 for c, v in (capacity or {}).items()}
+        if model == "extract":
+            idx = [m.table.index_of(c) for c in shocks] if shocks else None
+            df = m.extraction(idx)
+            if m.table.names:
+                df.insert(1, "name", [m.table.names[m.table.sectors.index(s)] for s in df["sector"]])
+            df = df.sort_values("backward", ascending=False).reset_index(drop=True)
+            meta = self.cw.meta(units=m.table.unit or "table units", model="extract", table=m.table.source, sectors=m.n)
+            return Result("io extract", meta, {"sectors": df.head(top) if top else df})
+        if model not in ("leontief", "ghosh", "iim"):
+            raise InputError("shock.io.unknown_model", model=model)
+        return self._io_result(model, m, vec, fixed, name=model, top=top)
+
+    def _io_result(self, model: str, m: IOModel, vec: np.ndarray, fixed: dict[int, float], *, name: str,
+                   top: int | None) -> Result:
+        x = m.output()
+        cols: dict[str, np.ndarray] = {"output": x}
+        if model == "leontief":
+            if not vec.any():
+                cols.update(multiplier=m.multipliers(), backward_linkage=m.backward_linkage())
+            dx = m.leontief(vec)
+        elif model == "ghosh":
+            if not vec.any():
+                cols.update(forward_linkage=m.forward_linkage())
+            dx = m.ghosh(vec)
+        else:
+            c_star = -vec * m.rx  # demand loss as inoperability c* = −Δf / x
+            q = m.iim_mixed(fixed, c_star) if fixed else m.iim(c_star)
+            cols["inoperability_pct"] = 100 * q
+            dx = -q * x
+        cols["output_change"] = dx
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols["change_pct"] = np.where(x != 0, 100 * dx / x, 0.0)
+        df = m.sector_frame(cols)
+        if vec.any() or fixed:
+            df = df.reindex(df["output_change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+        total = float(dx.sum())
+        summary = pd.DataFrame([{"scenario": name, "model": model, "sectors": m.n, "base_output": float(x.sum()),
+                                 "output_change": total, "change_pct": 100 * total / float(x.sum()),
+                                 "sectors_affected": int((np.abs(dx) > 1e-9 * max(1.0, abs(x).max())).sum())}])
+        meta = self.cw.meta(units=m.table.unit or "table units", model=model, table=m.table.source,
+                            layout=m.table.layout, domestic=m.domestic, sectors=m.n)
+        text = [t("shock.text.io", self.cw.lang, model=model, n=m.n, table=Path(m.table.source).name, dx=total,
+                  pct=float(summary["change_pct"].iat[0]))]
+        return Result(f"io {model}" if name == model else "shock", meta,
+                      {"summary": summary, "sectors": df.head(top) if top else df}, text)
+
+    # -- systemic importance -------------------------------------------------------------------
+    def esri(self, top: int = 50, exhaustive_limit: int = 5000, candidates_factor: int = 4) -> Result:
+        """ESRI for every enterprise (up to ``exhaustive_limit`` firms) or a shortlist at scale."""
+        g = self._network()
+        net: Network = g["net"]
+        nf = len(g["firms"])
+        nodes = None if nf <= exhaustive_limit else candidates(net, top * candidates_factor)
+        df = esri_table(net, nodes)
+        ent = g["ent"]
+        df.insert(1, "uscc", [g["firms"][i] for i in df["node"]])
+        df.insert(2, "name", [ent["name"].iat[i] for i in df["node"]])
+        df.insert(3, "district", [ent["district"].iat[i] for i in df["node"]])
+        vis = self._visible(ent)
+        df = df[[bool(vis[i]) for i in df["node"]]].drop(columns="node").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        meta = self.cw.meta(model="esri", firms=nf, evaluated=int(nf if nodes is None else len(nodes)),
+                            exhaustive=nodes is None, links=net.m, links_year=g["year"])
+        text = [t("shock.text.esri", self.cw.lang, n=meta["evaluated"], total=nf)]
+        return Result("shock esri", meta, {"esri": df.head(top) if top else df}, text)
+
+    # -- saving and comparing ------------------------------------------------------------------
+    def _save(self, name: str, sc: dict[str, Any], res: Result) -> None:
+        summ = res.tables["summary"]
+        s0 = (summ.iloc[0] if isinstance(summ, pd.DataFrame) else pd.Series(summ[0])).to_dict()
+        lost = s0.get("output_lost", -s0.get("output_change", 0.0) if "output_change" in s0 else 0.0)
+        base = s0.get("base_output")
+        rows: list[tuple[Any, ...]] = []
+        levels = {"by_month": ("month", "month", "month"), "by_firm": ("firm", "uscc", "name"),
+                  "by_segment": ("segment", "segment_id", "name"), "by_chain": ("chain", "chain_id", "name"),
+                  "by_district": ("district", "district", "district"), "sectors": ("sector", "sector", "sector")}
+        for tname, (level, key, label) in levels.items():
+            tab = res.tables.get(tname)
+            if tab is None or not len(tab):
+                continue
+            frame = tab if isinstance(tab, pd.DataFrame) else pd.DataFrame(tab)
+            lab = frame[label] if label in frame else frame[key]
+            if "output_lost" in frame:
+                lostc = frame["output_lost"]
+                basec = frame["base_output"] if "base_output" in frame else pd.Series(np.nan, index=frame.index)
+                pct = frame["lost_pct"]
+            else:
+                lostc = -frame["output_change"]
+                basec = frame["output"]
+                pct = -frame["change_pct"]
+            for k, lb, b, lv, p in zip(frame[key], lab, basec, lostc, pct, strict=True):
+                rows.append((name, level, str(k), None if pd.isna(lb) else str(lb), _f(b), _f(lv), _f(p)))
+        with self.store.transaction() as con:
+            con.execute("DELETE FROM shock_result WHERE name = ?", [name])
+            con.execute("DELETE FROM shock_run WHERE name = ?", [name])
+            con.execute("INSERT INTO shock_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [name, datetime.now(), self.cw.actor, sc["model"], json.dumps(sc, ensure_ascii=False),
+                         sc.get("horizon_months"), _f(base), _f(lost),
+                         _f(s0.get("lost_pct", -s0["change_pct"] if "change_pct" in s0 else None)),
+                         int(s0.get("firms_affected", s0.get("sectors_affected", 0)) or 0)])
+            if rows:
+                con.executemany("INSERT INTO shock_result VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self.store.audit(self.cw.actor, "shock.save", name, sc["name"])
+
+    def saved(self) -> Result:
+        """Saved scenario runs, newest first."""
+        df = self.store.df("""SELECT name, created_at, actor, model, horizon_months, base_output, output_lost,
+                                     lost_pct, affected FROM shock_run ORDER BY created_at DESC, name""")
+        text = [] if len(df) else [t("shock.saved.none", self.cw.lang)]
+        return Result("shock list", self.cw.meta(), {"runs": df}, text)
+
+    def compare(self, a: str, b: str) -> Result:
+        """Two saved runs side by side: summaries and per-level losses with their difference (b − a)."""
+        runs = self.store.df("SELECT * FROM shock_run WHERE name IN (?, ?)", [a, b])
+        for nm in (a, b):
+            if nm not in set(runs["name"]):
+                raise NotFound("shock.saved.missing", name=nm)
+        summary = runs.drop(columns=["scenario"]).set_index("name").loc[[a, b]].reset_index()
+        diff = self.store.df("""
+            SELECT coalesce(x.level, y.level) AS level, coalesce(x.key, y.key) AS key,
+                   coalesce(x.label, y.label) AS label, x.output_lost AS lost_a, y.output_lost AS lost_b,
+                   coalesce(y.output_lost, 0) - coalesce(x.output_lost, 0) AS difference,
+                   x.lost_pct AS lost_pct_a, y.lost_pct AS lost_pct_b
+            FROM (SELECT * FROM shock_result WHERE name = ?) x
+            FULL OUTER JOIN (SELECT * FROM shock_result WHERE name = ?) y ON x.level = y.level AND x.key = y.key
+            ORDER BY level, abs(difference) DESC, key""", [a, b])
+        if self.cw.scope:
+            firms = set(self.store.df("SELECT uscc FROM enterprise WHERE district IN (SELECT unnest(?))",
+                                      [list(self.cw.scope)])["uscc"])
+            diff = diff[(diff["level"] != "firm") | diff["key"].isin(firms)]
+            diff = diff[(diff["level"] != "district") | diff["key"].isin(self.cw.scope)]
+        return Result("shock compare", self.cw.meta(a=a, b=b), {"summary": summary, "difference": diff})
+
+
+def _f(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else f
