@@ -1,0 +1,195 @@
+"""Trade levels, shares, year-on-year growth, contribution (贡献率) and pull (拉动) by any key.
+
+Inputs are long frames of trade values ``[<key>, flow, year, month, value]`` (flow ``import`` or
+``export``) already attributed to the keys of a view (partner group, country, chain, segment, HS
+section …) and, separately, the totals of the whole area. Totals are passed separately because keys
+may overlap (a country belongs to several groups; a product to several segments): the total is never
+the sum of the keys.
+
+For a period ``P`` (statistics.md §4):
+
+* 当月 (``month_*``): the official months of ``P`` — January and February combined as 1–2月;
+* 累计 (``cum_*``): months 1..m of ``P``'s year;
+* each against the same months of the previous year.
+
+Measures (statistics.md §6), for component i and total T in a window:
+
+* ``yoy_pct      = (Y_i,t / Y_i,t−1 − 1) × 100``, null when the base is 0;
+* ``share_pct    = Y_i,t / T_t × 100``; ``share_change_pp`` against the base share;
+* ``contribution_pct = ΔY_i / ΔT × 100`` (null when ΔT = 0); sums to 100 only over a partition;
+* ``pull_pp      = ΔY_i / T_t−1 × 100`` (null when T_t−1 = 0); sums to the total growth over a partition.
+
+Trade growth is computed from totals of all traders (the customs convention), not on a
+same-caliber enterprise panel; results are labelled ``computed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from chainwatch.model.periods import Period
+
+FLOWS = ("import", "export", "total")
+WINDOWS = ("month", "cum")
+METRIC_COLUMNS = [
+    f"{w}_{m}" for w in WINDOWS
+    for m in ("value", "prior", "yoy_pct", "share_pct", "share_change_pp", "contribution_pct", "pull_pp")
+]
+
+
+def windows(period: Period) -> dict[str, tuple[int, tuple[int, ...]]]:
+    """Year and months of the four windows (current/prior × 当月/累计) of ``period``."""
+    return {
+        "month_value": (period.year, period.official_months),
+        "month_prior": (period.year - 1, period.official_months),
+        "cum_value": (period.year, period.cumulative_months),
+        "cum_prior": (period.year - 1, period.cumulative_months),
+    }
+
+
+def with_total_flow(frame: pd.DataFrame) -> pd.DataFrame:
+    """Append ``flow = 'total'`` rows (import + export) to a long trade frame."""
+    both = frame[frame["flow"].isin(["import", "export"])]
+    return pd.concat([frame, both.assign(flow="total")], ignore_index=True)
+
+
+def window_sums(frame: pd.DataFrame, keys: Sequence[str], period: Period) -> pd.DataFrame:
+    """Sum ``value`` per ``keys + [flow]`` in each of the four windows of ``period``.
+
+    Keys absent from a window get 0 there. ``frame`` holds ``[*keys, flow, year, month, value]``.
+    """
+    group = [*keys, "flow"]
+    data = with_total_flow(frame)
+    out: pd.DataFrame | None = None
+    for name, (year, months) in windows(period).items():
+        sel = data[(data["year"] == year) & data["month"].isin(months)]
+        s = sel.groupby(group, dropna=False, sort=False)["value"].sum().rename(name)
+        out = s.to_frame() if out is None else out.join(s, how="outer")
+    assert out is not None
+    return out.fillna(0.0).reset_index()
+
+
+def _div(num: pd.Series, den: pd.Series) -> pd.Series:
+    den = den.astype(float)
+    return num.astype(float) / den.where(den != 0, np.nan)
+
+
+def _measures(df: pd.DataFrame) -> pd.DataFrame:
+    for w in WINDOWS:
+        cur, pri = df[f"{w}_value"], df[f"{w}_prior"]
+        tcur, tpri = df[f"_t_{w}_value"], df[f"_t_{w}_prior"]
+        df[f"{w}_yoy_pct"] = (_div(cur, pri) - 1.0) * 100.0
+        share = _div(cur, tcur) * 100.0
+        df[f"{w}_share_pct"] = share
+        df[f"{w}_share_change_pp"] = share - _div(pri, tpri) * 100.0
+        df[f"{w}_contribution_pct"] = _div(cur - pri, tcur - tpri) * 100.0
+        df[f"{w}_pull_pp"] = _div(cur - pri, tpri) * 100.0
+    return df
+
+
+def trade_growth(items: pd.DataFrame, totals: pd.DataFrame, period: Period, *, key: str = "key",
+                 flows: Sequence[str] = FLOWS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Levels, shares, growth, contribution and pull per key and flow, plus the total rows.
+
+    Parameters
+    ----------
+    items : long frame ``[key, flow, year, month, value]``; a trade value may appear under several keys.
+    totals : long frame ``[flow, year, month, value]`` of the whole area (the denominators).
+    period : the report period; windows as in :func:`windows`.
+    key : name of the key column of ``items``.
+    flows : which of ``import``, ``export``, ``total`` to return.
+
+    Returns
+    -------
+    (rows, total) : ``rows`` has ``[key, flow, *METRIC_COLUMNS]`` sorted by flow then current
+        cumulative value descending; ``total`` has ``[flow, *METRIC_COLUMNS]`` (share and
+        contribution 100 when defined).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"key": ["a", "a"], "flow": ["export"] * 2, "year": [2020, 2021],
+    ...                   "month": [3, 3], "value": [100.0, 120.0]})
+    >>> rows, tot = trade_growth(f, f.drop(columns="key"), Period(2021, 3), flows=["export"])
+    >>> float(rows.loc[0, "cum_yoy_pct"]), float(rows.loc[0, "cum_contribution_pct"])
+    (20.0, 100.0)
+    """
+    tot = window_sums(totals.assign(_k="*"), ["_k"], period).drop(columns="_k")
+    tot_prefixed = tot.rename(columns={c: f"_t_{c}" for c in tot.columns if c != "flow"})
+    rows = window_sums(items, [key], period) if len(items) else pd.DataFrame(
+        columns=[key, "flow", *windows(period)])
+    rows = rows.merge(tot_prefixed, on="flow", how="left").fillna(
+        {c: 0.0 for c in tot_prefixed.columns if c != "flow"})
+    rows = _measures(rows)
+    total = _measures(tot.merge(tot_prefixed, on="flow"))
+    order = {f: i for i, f in enumerate(FLOWS)}
+    rows = rows[rows["flow"].isin(flows)].copy()
+    rows["_o"] = rows["flow"].map(order)
+    rows = rows.sort_values(["_o", "cum_value", key], ascending=[True, False, True])
+    total = total[total["flow"].isin(flows)].copy()
+    total["_o"] = total["flow"].map(order)
+    total = total.sort_values("_o")
+    keep = [key, "flow", *METRIC_COLUMNS]
+    return rows[keep].reset_index(drop=True), total[["flow", *METRIC_COLUMNS]].reset_index(drop=True)
+
+
+def attach_groups(frame: pd.DataFrame, members: pd.DataFrame, *, key: str = "key") -> pd.DataFrame:
+    """Attribute partner rows to partner groups (a partner may be in several groups or none).
+
+    ``members`` holds ``[group_id, member]``; the result has ``key`` = group id.
+    """
+    m = members[["group_id", "member"]].drop_duplicates().rename(columns={"group_id": key})
+    out = frame.merge(m, left_on="partner", right_on="member", how="inner")
+    return out.drop(columns="member")
+
+
+def attach_products(frame: pd.DataFrame, products: pd.DataFrame, *, key: str,
+                    code: str = "hs_code") -> pd.DataFrame:
+    """Attribute HS-coded rows to the keys (segments, chains) whose products cover them.
+
+    A product code covers every trade code that starts with it (product ``8703`` covers trade code
+    ``87032310``); a trade code shorter than the product code is not covered. A row matched by
+    several products of one key counts once for that key, under its longest (most specific)
+    product, returned in column ``product``.
+
+    Parameters
+    ----------
+    frame : rows with an HS code column ``code``.
+    products : ``[key, hs_code]`` (a segment's or chain's products).
+    """
+    base = frame.reset_index(drop=True)
+    base["_row"] = np.arange(len(base))
+    codes = base[code].astype(str)
+    prods = products[[key, "hs_code"]].drop_duplicates().astype({"hs_code": str})
+    parts = []
+    for length in sorted(prods["hs_code"].str.len().unique()):
+        pl = prods[prods["hs_code"].str.len() == length].rename(columns={"hs_code": "product"})
+        sub = base[codes.str.len() >= length].assign(_prefix=lambda d, n=length: d[code].astype(str).str[:n])
+        parts.append(sub.merge(pl, left_on="_prefix", right_on="product", how="inner"))
+    if not parts:
+        return base.iloc[0:0].assign(**{key: pd.Series(dtype=str), "product": pd.Series(dtype=str)}).drop(
+            columns="_row")
+    out = pd.concat(parts, ignore_index=True)
+    out["_len"] = out["product"].str.len()
+    out = out.sort_values("_len", ascending=False).drop_duplicates(["_row", key])
+    return out.sort_values("_row").drop(columns=["_row", "_prefix", "_len"]).reset_index(drop=True)
+
+
+def coverage(items: pd.DataFrame, totals: pd.DataFrame) -> dict[str, float | bool | None]:
+    """How the keys of a view relate to the total: overlap and coverage.
+
+    ``additive`` is True when no trade value is counted under two keys (then shares and
+    contributions of the keys add up to their coverage); ``covered_pct`` is the share of the total
+    value attributed to at least one key. Both need a ``_row`` column in ``items`` identifying the
+    underlying trade row; without it only the sums are compared.
+    """
+    total = float(totals["value"].sum())
+    if "_row" in items.columns:
+        dup = bool(items["_row"].duplicated().any())
+        covered = float(items.drop_duplicates("_row")["value"].sum())
+    else:
+        covered = float(items["value"].sum())
+        dup = covered > total * (1 + 1e-9)
+    return {"additive": not dup, "covered_pct": covered / total * 100.0 if total else None}
