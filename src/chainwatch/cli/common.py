@@ -58,7 +58,7 @@ def handle_errors(func: F) -> F:
                 msg = exc.message(resolve_lang(lang))
             except ChainwatchError:
                 msg = exc.message("zh")
-            err_console.print(f"[bold red]✗[/] [red]{msg}[/]", highlight=False)
+            err_console.print(f"[bold red]✗[/] [red]{msg}[/]", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except typer.Exit:
             raise

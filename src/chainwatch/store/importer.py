@@ -546,6 +546,7 @@ def get_kind(name: str) -> Kind:
 def import_file(store: Store, path: str | Path, kind: str, *, encoding: str | None = None, unit: str | None = None,
                 actor: str = "cli", skip_invalid: bool = False, dry_run: bool = False) -> ImportReport:
     """Validate and import one CSV or XLSX file (see the module docstring)."""
+    get_kind(kind)
     p = Path(path)
     if not p.is_file():
         raise InputError("import.file_missing", file=str(path))

@@ -117,8 +117,8 @@ def seed_reference(store: Store) -> None:
 
     rows += [(d, 2, section_of(d), section_of(d), name, None) for d, name in DIVISIONS.items()]
     con.executemany("INSERT OR IGNORE INTO industry VALUES (?, ?, ?, ?, ?, ?)", rows)
-    con.executemany("INSERT OR IGNORE INTO region VALUES (?, ?, ?, ?)", REGIONS)
+    con.executemany("INSERT OR IGNORE INTO region (code, name, level, parent) VALUES (?, ?, ?, ?)", REGIONS)
     hs = [(f"{ch:02d}", 2, sec, None, None) for sec, chapters in HS_SECTIONS.items() for ch in chapters if ch != 77]
-    con.executemany("INSERT OR IGNORE INTO hs_code VALUES (?, ?, ?, ?, ?)", hs)
+    con.executemany("INSERT OR IGNORE INTO hs_code (code, level, section, parent, description) VALUES (?, ?, ?, ?, ?)", hs)
     pg = [(gid, zh, en, m, basis, as_of, True) for gid, zh, en, members, basis, as_of in PARTNER_GROUPS for m in members]
-    con.executemany("INSERT OR IGNORE INTO partner_group VALUES (?, ?, ?, ?, ?, ?, ?)", pg)
+    con.executemany("INSERT OR IGNORE INTO partner_group (group_id, name_zh, name_en, member, basis, as_of, editable) VALUES (?, ?, ?, ?, ?, ?, ?)", pg)

@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS region (
     code     VARCHAR PRIMARY KEY,      -- NBS statistical division code, 2/4/6/9 digits
     name     VARCHAR NOT NULL,
     level    INTEGER NOT NULL,         -- 1 province, 2 prefecture, 3 county, 4 township
-    parent   VARCHAR
+    parent   VARCHAR,
+    batch_id INTEGER
 );
 CREATE TABLE IF NOT EXISTS industry (
     code     VARCHAR PRIMARY KEY,      -- section letter, or 2/3/4-digit GB/T 4754-2017 code
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS hs_code (
     level       INTEGER NOT NULL,
     section     VARCHAR,
     parent      VARCHAR,
-    description VARCHAR
+    description VARCHAR,
+    batch_id    INTEGER
 );
 
 -- enterprises
@@ -148,7 +150,8 @@ CREATE TABLE IF NOT EXISTS enterprise_annual (
 CREATE TABLE IF NOT EXISTS cluster (
     cluster_id VARCHAR PRIMARY KEY,
     name_zh    VARCHAR NOT NULL,
-    name_en    VARCHAR
+    name_en    VARCHAR,
+    batch_id   INTEGER
 );
 CREATE TABLE IF NOT EXISTS chain (
     chain_id   VARCHAR PRIMARY KEY,
@@ -224,5 +227,6 @@ CREATE TABLE IF NOT EXISTS partner_group (
     basis     VARCHAR,
     as_of     DATE,
     editable  BOOLEAN NOT NULL DEFAULT TRUE,
+    batch_id  INTEGER,
     PRIMARY KEY (group_id, member)
 );

@@ -1,0 +1,73 @@
+"""CLI surface: exit codes, one-line errors, the busy-database message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from chainwatch.cli.main import app
+
+from .conftest import USCCS, monthly_frame
+
+runner = CliRunner()
+
+
+def test_init_import_info_roundtrip(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.duckdb")
+    assert runner.invoke(app, ["init", "--db", db]).exit_code == 0
+    ent = tmp_path / "e.csv"
+    pd.DataFrame({"统一社会信用代码": USCCS, "企业名称": "企业", "所在区县代码": "330212", "国民经济行业代码": "3841"}).to_csv(ent, index=False, encoding="gbk")
+    r = runner.invoke(app, ["--lang", "en", "import", str(ent), "--kind", "enterprise", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "6 new" in r.output
+    r = runner.invoke(app, ["info", "--db", db, "--format", "json"])
+    assert r.exit_code == 0
+    import json
+
+    data = json.loads(r.output)
+    counts = {row["table"]: row["rows"] for row in data["counts"]}
+    assert counts["enterprise"] == 6 and data["meta"]["command"] == "info"
+    assert data["imports"][0]["file"] == "e.csv" and len(data["imports"][0]["sha256"]) == 64
+
+
+def test_validation_failure_exits_1_and_writes_error_report(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.duckdb")
+    runner.invoke(app, ["init", "--db", db])
+    bad = tmp_path / "m.csv"
+    monthly_frame().to_csv(bad, index=False)
+    out = tmp_path / "errors.xlsx"
+    r = runner.invoke(app, ["import", str(bad), "--kind", "monthly", "--db", db, "--errors", str(out)])
+    assert r.exit_code == 1
+    errors = pd.read_excel(out)
+    assert len(errors) == 18 and set(errors["key"]) == {"v.unknown_enterprise"}
+
+
+def test_usage_error_exit_2(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["import", "x.csv", "--kind", "nope", "--db", str(tmp_path / "c.duckdb")])
+    assert r.exit_code == 2
+
+
+def test_busy_database_gives_clear_message_and_exit_3(tmp_path: Path) -> None:
+    db = tmp_path / "held.duckdb"
+    runner.invoke(app, ["init", "--db", str(db)])
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        start = time.time()
+        r = subprocess.run([sys.executable, "-m", "chainwatch.cli.main", "--lang", "en", "info", "--db", str(db)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 3, r.stderr
+        assert "in use by another process" in r.stderr and "Traceback" not in r.stderr
+        assert time.time() - start < 30
+    finally:
+        holder.kill()
+        holder.wait()
+    # the file is intact afterwards
+    r2 = runner.invoke(app, ["info", "--db", str(db)])
+    assert r2.exit_code == 0
