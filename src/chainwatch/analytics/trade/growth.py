@@ -160,7 +160,7 @@ def attach_products(frame: pd.DataFrame, products: pd.DataFrame, *, key: str,
     products : ``[key, hs_code]`` (a segment's or chain's products).
     """
     base = frame.reset_index(drop=True)
-    base["_row"] = np.arange(len(base))
+    base["__r"] = np.arange(len(base))
     codes = base[code].astype(str)
     prods = products[[key, "hs_code"]].drop_duplicates().astype({"hs_code": str})
     parts = []
@@ -170,11 +170,11 @@ def attach_products(frame: pd.DataFrame, products: pd.DataFrame, *, key: str,
         parts.append(sub.merge(pl, left_on="_prefix", right_on="product", how="inner"))
     if not parts:
         return base.iloc[0:0].assign(**{key: pd.Series(dtype=str), "product": pd.Series(dtype=str)}).drop(
-            columns="_row")
+            columns="__r")
     out = pd.concat(parts, ignore_index=True)
     out["_len"] = out["product"].str.len()
-    out = out.sort_values("_len", ascending=False).drop_duplicates(["_row", key])
-    return out.sort_values("_row").drop(columns=["_row", "_prefix", "_len"]).reset_index(drop=True)
+    out = out.sort_values("_len", ascending=False).drop_duplicates(["__r", key])
+    return out.sort_values("__r").drop(columns=["__r", "_prefix", "_len"]).reset_index(drop=True)
 
 
 def coverage(items: pd.DataFrame, totals: pd.DataFrame) -> dict[str, float | bool | None]:
