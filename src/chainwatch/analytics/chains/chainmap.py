@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import yaml
@@ -87,7 +87,8 @@ def normalise_hs(code: str) -> str:
 
 def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collection[str] | None = None,
                     hs_chapters: Collection[str] | None = None,
-                    segment_owner: Mapping[str, str] | None = None) -> ChainMap:
+                    segment_owner: Mapping[str, str] | None = None,
+                    clusters: Collection[str] | None = None) -> ChainMap:
     """Parse and validate a chain-map YAML text.
 
     Parameters
@@ -98,6 +99,7 @@ def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collect
     hs_chapters : known 2-digit HS chapters (None: check the format only).
     segment_owner : segment id → chain id of segments already in the database; a segment id owned
         by another chain is an error (segment ids are unique across chains).
+    clusters : known cluster ids (None: no check).
 
     Raises
     ------
@@ -112,7 +114,6 @@ def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collect
         mark = getattr(exc, "problem_mark", None)
         err.add(mark.line + 1 if mark else 1, "-", "chains.map.yaml", detail=str(getattr(exc, "problem", exc)))
         _raise(err)
-        raise AssertionError  # unreachable
     if root_node is None or not isinstance(root_node, yaml.MappingNode):
         err.add(1, "-", "chains.map.not_mapping")
         _raise(err)
@@ -137,6 +138,8 @@ def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collect
                 err.add(cn.line, f"chain.{label}", "chains.map.required", field=f"chain.{label}")
         if chain["chain_id"] and not ID_RE.match(chain["chain_id"]):
             err.add(cn.value["id"].line, "chain.id", "chains.map.bad_id", value=chain["chain_id"])
+        if chain["cluster_id"] and clusters is not None and chain["cluster_id"] not in clusters:
+            err.add(cn.value["cluster"].line, "chain.cluster", "chains.map.unknown_cluster", value=chain["cluster_id"])
 
     seg_rows: list[dict[str, Any]] = []
     prod_rows: list[dict[str, Any]] = []
@@ -274,7 +277,7 @@ def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collect
     )
 
 
-def _raise(err: _Errors) -> None:
+def _raise(err: _Errors) -> NoReturn:
     first = err.items[0]
     raise ValidationFailed("chains.map_invalid", errors=err.items, file=err.file, n=len(err.items),
                            line=first["line"], item=first["item"])
