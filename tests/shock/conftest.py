@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -55,10 +56,19 @@ def build_city(cw: Chainwatch) -> None:
                    [f"L{k}", su, sn, c, b, hs, seg, 2025, v, e])
 
 
-@pytest.fixture()
-def city(tmp_path):
-    db = tmp_path / "city.duckdb"
+@pytest.fixture(scope="session")
+def city_template(tmp_path_factory):
+    db = tmp_path_factory.mktemp("shock") / "city.duckdb"
     cw = Chainwatch(db, lang="en")
     build_city(cw)
+    cw.close()
+    return db
+
+
+@pytest.fixture()
+def city(city_template, tmp_path):
+    db = tmp_path / "city.duckdb"
+    shutil.copy(city_template, db)
+    cw = Chainwatch(db, lang="en")
     yield cw
     cw.close()

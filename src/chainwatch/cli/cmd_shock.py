@@ -6,8 +6,27 @@ from typing import Annotated
 
 import typer
 
-from chainwatch.cli.common import DbOpt, FormatOpt, LangOpt, check_format, emit, handle_errors, open_cw
+from chainwatch.cli.common import (
+    DbOpt,
+    FormatOpt,
+    LangOpt,
+    check_format,
+    emit,
+    handle_errors,
+    open_cw,
+    resolve_lang,
+)
 from chainwatch.errors import InputError, UsageError
+from chainwatch.service.shock import ShockService
+
+TableOpt = Annotated[str, typer.Option("--table", help="IO table file (NBS layout or plain CSV).")]
+LayoutOpt = Annotated[str, typer.Option("--layout", help="nbs, csv or auto.")]
+ShockOpt = Annotated[list[str] | None, typer.Option("--shock", help="SECTOR=VALUE (repeatable).")]
+FinalOpt = Annotated[str | None, typer.Option("--final", help="csv layout: separate final-demand file.")]
+OutOpt = Annotated[str | None, typer.Option("--output", help="csv layout: separate gross-output file.")]
+DomOpt = Annotated[bool, typer.Option("--domestic", help="Use domestic coefficients (competitive tables).")]
+TopOpt = Annotated[int, typer.Option("--top", help="Rows to show (0 = all).")]
+
 
 
 def _pairs(values: list[str] | None) -> dict[str, float]:
@@ -56,22 +75,18 @@ def register(app: typer.Typer) -> None:
                          no_args_is_help=True)
     app.add_typer(io_app, name="io")
 
-    TableOpt = Annotated[str, typer.Option("--table", help="IO table file (NBS layout or plain CSV).")]
-    LayoutOpt = Annotated[str, typer.Option("--layout", help="nbs, csv or auto.")]
-    ShockOpt = Annotated[list[str] | None, typer.Option("--shock", help="SECTOR=VALUE (repeatable).")]
-    FinalOpt = Annotated[str | None, typer.Option("--final", help="csv layout: separate final-demand file.")]
-    OutOpt = Annotated[str | None, typer.Option("--output", help="csv layout: separate gross-output file.")]
-    DomOpt = Annotated[bool, typer.Option("--domestic", help="Use domestic coefficients (competitive tables).")]
-    TopOpt = Annotated[int, typer.Option("--top", help="Rows to show (0 = all).")]
-
     def _io(model: str, table: str, layout: str, shocks: list[str] | None, final: str | None, output: str | None,
             domestic: bool, top: int, db: str | None, lang: str | None, fmt: str,
             capacity: list[str] | None = None) -> None:
         fmt = check_format(fmt)
-        with open_cw(db or ":memory:", lang) as cw:  # IO models need no database
-            res = cw.shock.io(model, table, _pairs(shocks), layout=layout, domestic=domestic, final=final,
-                              output=output, capacity=_pairs(capacity), top=top or None)
-            emit(res, fmt)
+        args = dict(layout=layout, domestic=domestic, final=final, output=output, capacity=_pairs(capacity),
+                    top=top or None)
+        if db:
+            with open_cw(db, lang) as cw:
+                emit(cw.shock.io(model, table, _pairs(shocks), **args), fmt)
+        else:  # IO models on a table file need no database
+            svc = ShockService.without_database(resolve_lang(lang))
+            emit(svc.io(model, table, _pairs(shocks), **args), fmt)
 
     @io_app.command("leontief")
     @handle_errors

@@ -40,12 +40,31 @@ def io_model(table: str, layout: str = "auto", domestic: bool = False, final: st
     return _IO_CACHE[key]
 
 
+class _NoDatabase:
+    """The little of the facade that IO-table models need (no database is opened)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.scope = None
+        self.actor = "cli"
+        self.store = None
+        self.db_path = None
+
+    def meta(self, **extra: Any) -> dict[str, Any]:
+        return {"database": None, "lang": self.lang, **extra}
+
+
 class ShockService:
     """Disruption simulation for one open chainwatch database."""
 
     def __init__(self, cw: Any) -> None:
         self.cw = cw
         self.store = cw.store
+
+    @classmethod
+    def without_database(cls, lang: str = "zh") -> ShockService:
+        """A service for :meth:`io` on table files only (no database opened)."""
+        return cls(_NoDatabase(lang))
 
     # -- network from the database ------------------------------------------------------------
     def _network(self) -> dict[str, Any]:
@@ -78,10 +97,10 @@ class ShockService:
         dst = links["buyer_uscc"].map(idx).to_numpy(dtype=np.int64)
         n = len(firms) + len(ext_keys)
         annual = ent["uscc"].map(dict(zip(out["uscc"], out["annual"], strict=True))).to_numpy(dtype=float)
-        w = links["annual_value"].to_numpy(dtype=float)
+        w = links["annual_value"].to_numpy(dtype=float, na_value=np.nan).copy()
         need = np.isnan(w)
         s_buyer = np.nan_to_num(annual[dst], nan=0.0)
-        w[need] = links["share"].to_numpy(dtype=float)[need] * s_buyer[need]
+        w[need] = links["share"].to_numpy(dtype=float, na_value=np.nan)[need] * s_buyer[need]
         ok = np.isfinite(w) & (w > 0) & (src >= 0) & (src != dst)
         links, src, dst, w = links[ok], src[ok], dst[ok], w[ok]
         klass = links["segment_id"].fillna(links["hs_code"].fillna("").str[:4])
