@@ -320,6 +320,10 @@ class UserService:
         return {r[0] for r in self.store.rows(
             "SELECT uscc FROM enterprise WHERE list_contains(?, district)", [list(districts)])}
 
+    def enterprises_in_all(self) -> set[str]:
+        """USCCs of every enterprise in the database."""
+        return {r[0] for r in self.store.rows("SELECT uscc FROM enterprise")}
+
     def enterprise_names(self, usccs: set[str]) -> set[str]:
         if not usccs:
             return set()
@@ -333,6 +337,70 @@ class UserService:
             FROM region r LEFT JOIN enterprise e ON e.district = r.code
             WHERE r.level = 3 GROUP BY ALL HAVING count(e.uscc) > 0 ORDER BY r.code""")
         return Result("users districts", self.cw.meta(), {"districts": df})
+
+    # -- enterprise lookups for the dashboard (scope-aware) -------------------------------------
+    def _scope_clause(self, column: str) -> tuple[str, list[Any]]:
+        if self.cw.scope is None:
+            return "", []
+        return f" AND list_contains(?, {column})", [list(self.cw.scope)]
+
+    def directory(self, q: str | None = None, *, district: str | None = None, limit: int = 200) -> Result:
+        """Enterprises by name or USCC fragment (within the caller's scope), with their chains."""
+        where, params = "WHERE 1=1", []
+        if q:
+            where += " AND (e.name ILIKE ? OR e.uscc ILIKE ?)"
+            params += [f"%{q}%", f"%{q}%"]
+        if district:
+            where += " AND e.district = ?"
+            params.append(district)
+        scope, sp = self._scope_clause("e.district")
+        df = self.store.df(f"""
+            SELECT e.uscc, e.name, e.district, r.name AS district_name, e.industry,
+                   (SELECT string_agg(DISTINCT s.chain_id, ',') FROM segment_enterprise se
+                      JOIN segment s USING (segment_id) WHERE se.uscc = e.uscc) AS chains
+            FROM enterprise e LEFT JOIN region r ON r.code = e.district
+            {where}{scope} ORDER BY e.name LIMIT {int(limit)}""", [*params, *sp])
+        return Result("enterprises", self.cw.meta(q=q, district=district, count=len(df)), {"enterprises": df})
+
+    def enterprise_card(self, uscc: str) -> dict[str, Any]:
+        """Name, district, industry, segments and titles of one enterprise (NotFound outside scope)."""
+        scope, sp = self._scope_clause("e.district")
+        df = self.store.df(f"""
+            SELECT e.uscc, e.name, e.district, r.name AS district_name, e.industry, i.name_zh AS industry_zh,
+                   i.name_en AS industry_en, e.founded
+            FROM enterprise e LEFT JOIN region r ON r.code = e.district
+            LEFT JOIN industry i ON i.code = e.industry
+            WHERE e.uscc = ?{scope}""", [uscc, *sp])
+        if df.empty:
+            raise NotFound("error.not_found", what=uscc)
+        card = df.to_dict(orient="records")[0]
+        card["segments"] = self.store.df("""
+            SELECT s.chain_id, s.segment_id, s.name_zh, s.name_en, s.position, se.is_main
+            FROM segment_enterprise se JOIN segment s USING (segment_id) WHERE se.uscc = ?
+            ORDER BY s.chain_id, s.segment_id""", [uscc]).to_dict(orient="records")
+        card["titles"] = self.store.df("""SELECT title, valid_from, valid_to FROM enterprise_title
+            WHERE uscc = ? ORDER BY valid_from""", [uscc]).to_dict(orient="records")
+        return card
+
+    def supply_links(self, uscc: str) -> Result:
+        """Supply links of one enterprise, as buyer (its suppliers) and as supplier (its customers)."""
+        df = self.store.df("""
+            SELECT CASE WHEN l.buyer_uscc = ? THEN 'supplier' ELSE 'customer' END AS role,
+                   l.year, l.supplier_uscc, coalesce(s.name, l.supplier_name) AS supplier_name,
+                   l.supplier_country, l.buyer_uscc, b.name AS buyer_name, l.segment_id, l.hs_code,
+                   l.annual_value, l.share * 100 AS share_pct, l.essential
+            FROM supply_link l LEFT JOIN enterprise s ON s.uscc = l.supplier_uscc
+            LEFT JOIN enterprise b ON b.uscc = l.buyer_uscc
+            WHERE l.buyer_uscc = ? OR l.supplier_uscc = ?
+            ORDER BY l.year DESC, l.annual_value DESC NULLS LAST""", [uscc, uscc, uscc])
+        return Result("enterprise links", self.cw.meta(uscc=uscc, units={"money": "万元"}), {"links": df})
+
+    def data_version(self) -> str:
+        """Changes whenever data is imported or analytics persist results (for the dashboard's cache)."""
+        row = self.store.rows("""SELECT (SELECT max(batch_id) FROM import_batch),
+            (SELECT max(ts) FROM audit_log WHERE action NOT IN ('login', 'logout', 'login.failed',
+             'login.throttled') AND action NOT LIKE 'user.%' AND action NOT LIKE 'web.%')""")[0]
+        return f"{row[0]}|{row[1]}"
 
     def record(self, action: str, obj: str | None = None, detail: str | None = None) -> None:
         """Append a web write to the audit log under the acting user."""

@@ -1,0 +1,170 @@
+"""The FastAPI application: JSON API under ``/api``, server-rendered pages, static assets.
+
+``create_app(settings=None, db=None, cw=None)`` opens the database once (or uses ``cw``), applies
+security headers to every response (a Content-Security-Policy without external origins, no
+framing, no sniffing), translates the exception root into one JSON error envelope under ``/api``
+and into an error page elsewhere, and mounts the static assets (ECharts is vendored by the build;
+when it is missing, pages say so and keep their tables).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import chainwatch
+from chainwatch.errors import AuthenticationRequired, ChainwatchError, InputError, NotFound
+from chainwatch.i18n import t
+from chainwatch.service import Chainwatch
+from chainwatch.settings import Settings, load_settings
+from chainwatch.web.assets import echarts_present
+from chainwatch.web.deps import LANG_COOKIE, WebState, request_lang
+from chainwatch.web.serialize import serialize_error
+
+log = logging.getLogger("chainwatch.web")
+STATIC = Path(__file__).parent / "static"
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: security headers on every response; ``?lang=`` remembered in a cookie."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        lang = None
+        for part in query.split("&"):
+            if part.startswith("lang=") and part[5:] in ("zh", "en"):
+                lang = part[5:]
+        path = scope.get("path", "")
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                if not path.startswith("/static"):
+                    headers.append((b"cache-control", b"no-store"))
+                if lang:
+                    headers.append((b"set-cookie", f"{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; "
+                                                   f"SameSite=Lax".encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _lang(request: Request) -> str:
+    state: WebState | None = getattr(request.app.state, "web", None)
+    return request_lang(request, state.settings.lang if state else "zh")
+
+
+def _error_response(request: Request, exc: ChainwatchError) -> Response:
+    lang = _lang(request)
+    if _is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        return JSONResponse(serialize_error(exc, lang), status_code=exc.http_status, headers=headers)
+    if isinstance(exc, AuthenticationRequired) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+    from chainwatch.web.pages import render_error
+
+    return render_error(request, exc, lang)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="/")
+
+
+def create_app(settings: Settings | None = None, db: str | Path | None = None, *,
+               cw: Chainwatch | None = None, pool_size: int = 8) -> FastAPI:
+    """Build the app over ``cw`` or over the database ``db`` (default: setting ``db``)."""
+    settings = settings or (cw.settings if cw else load_settings())
+    cw = cw or Chainwatch(db or settings.db, settings=settings, actor="web")
+    app = FastAPI(
+        title="chainwatch API",
+        version=chainwatch.__version__,
+        description="Industrial-chain monitoring and early warning. Log in with POST /api/auth/login "
+                    "(returns a bearer token and sets the session cookie). Money in 万元 unless "
+                    "meta.units says otherwise; percentages end in _pct, percentage points in _pp.",
+        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+    )
+    state = WebState(cw, pool_size=pool_size)
+    state.assets_ok = echarts_present()
+    if not state.assets_ok:
+        log.warning(t("web.assets_missing", "en"))
+    app.state.web = state
+
+    @app.exception_handler(ChainwatchError)
+    async def _chainwatch_error(request: Request, exc: ChainwatchError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}"
+                           for e in exc.errors()[:5])
+        return _error_response(request, InputError("web.bad_request", detail=detail))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            err: ChainwatchError = NotFound("web.not_found_page")
+        else:
+            err = ChainwatchError("web.bad_request", detail=str(exc.detail))
+            err.http_status = exc.status_code
+        return _error_response(request, err)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        err = ChainwatchError("error.bug", detail=type(exc).__name__)
+        err.http_status = 500
+        return _error_response(request, err)
+
+    from chainwatch.web.routers import admin, api, auth, imports, pages, warnings
+
+    for module in (auth, api, warnings, imports, admin, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
+
+    @app.on_event("shutdown")
+    def _close() -> None:  # pragma: no cover - exercised by uvicorn
+        for store in list(state._pool.queue):
+            store.con.close()
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> Response:
+        return HTMLResponse(status_code=204)
+
+    return app
+

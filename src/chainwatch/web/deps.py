@@ -1,0 +1,240 @@
+"""Request context for every route: the caller, their language and a scoped service facade.
+
+The app opens one :class:`~chainwatch.service.Chainwatch` at start. Each request borrows a DuckDB
+cursor of that database from a small pool (cursors run in parallel; one cursor is never shared by
+two requests), and receives a per-request facade carrying the caller's actor name, language and
+district scope. Routes declare who may call them with :func:`allow`; write routes additionally
+check the CSRF token when the caller authenticated with the session cookie.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from chainwatch.errors import AuthenticationRequired, ChainwatchError, PermissionDenied
+from chainwatch.i18n import check_lang
+from chainwatch.service import Chainwatch
+from chainwatch.service.users import Principal
+from chainwatch.store import Store
+
+SESSION_COOKIE = "cw_session"
+LANG_COOKIE = "cw_lang"
+LOGIN_CSRF_COOKIE = "cw_login_csrf"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SCOPE_TTL = 60.0
+
+
+@dataclass(frozen=True)
+class ScopeSets:
+    """What a restricted caller may see: the allowed enterprises and the ones to hide."""
+
+    allowed: frozenset[str]
+    hidden_usccs: frozenset[str]
+    hidden_names: frozenset[str]
+    names_re: re.Pattern[str] | None = None
+
+    @classmethod
+    def build(cls, allowed: set[str], hidden: set[str], names: set[str]) -> ScopeSets:
+        ordered = sorted((n for n in names if n), key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(n) for n in ordered)) if ordered else None
+        return cls(frozenset(allowed), frozenset(hidden), frozenset(names), pattern)
+
+
+class WebState:
+    """Everything the app shares between requests: the base facade and the cursor pool."""
+
+    def __init__(self, cw: Chainwatch, *, pool_size: int = 8) -> None:
+        self.cw = cw
+        self.settings = cw.settings
+        self._pool: queue.LifoQueue[Store] = queue.LifoQueue()
+        self._made = 0
+        self._max = pool_size
+        self._lock = threading.Lock()
+        self._scope_cache: dict[tuple[str, ...] | None, tuple[float, ScopeSets]] = {}
+        self.assets_ok = False
+        self.uploads: dict[str, dict[str, Any]] = {}
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any], *, size: int = 512) -> Any:
+        """Memoise ``compute()`` under ``key`` (which must include the data version), LRU-bounded."""
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > size:
+                self._cache.popitem(last=False)
+        return value
+
+    def acquire(self) -> Store:
+        try:
+            return self._pool.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._made < self._max:
+                self._made += 1
+                return Store(self.cw.store.con.cursor(), self.cw.store.path)
+        return self._pool.get(timeout=30)
+
+    def release(self, store: Store) -> None:
+        self._pool.put(store)
+
+    def facade(self, store: Store, *, lang: str, actor: str, scope: list[str] | None) -> Chainwatch:
+        """A per-request facade sharing the app's database through ``store``."""
+        cw = Chainwatch.__new__(Chainwatch)
+        cw.__dict__.update(self.cw.__dict__)
+        cw.__dict__.update(store=store, lang=lang, actor=actor, scope=scope, _subs={})
+        return cw
+
+    def scope_sets(self, cw: Chainwatch, districts: tuple[str, ...] | None) -> ScopeSets:
+        """Allowed and hidden enterprises for ``districts`` (None = viewer: hide all), cached briefly."""
+        hit = self._scope_cache.get(districts)
+        if hit and time.monotonic() - hit[0] < SCOPE_TTL:
+            return hit[1]
+        allowed = cw.users.enterprises_in(districts or ())
+        everyone = cw.users.enterprises_in_all()
+        hidden = everyone - allowed
+        sets = ScopeSets.build(allowed, hidden, cw.users.enterprise_names(hidden))
+        self._scope_cache[districts] = (time.monotonic(), sets)
+        return sets
+
+    def forget_scopes(self) -> None:
+        self._scope_cache.clear()
+
+
+@dataclass
+class Ctx:
+    """One request: the caller (None before login), language, facade and app state."""
+
+    request: Request
+    state: WebState
+    cw: Chainwatch
+    lang: str
+    principal: Principal | None
+    via_cookie: bool = False
+    _scope: ScopeSets | None = field(default=None, repr=False)
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:
+            raise AuthenticationRequired()
+        return self.principal
+
+    @property
+    def restricted(self) -> bool:
+        """True when enterprise-level rows must be filtered (district officials and viewers)."""
+        return self.principal is not None and self.principal.role in ("district", "viewer")
+
+    def scope(self) -> ScopeSets:
+        if self._scope is None:
+            p = self.user
+            key = p.districts if p.role == "district" else None
+            self._scope = self.state.scope_sets(self.cw, key)
+        return self._scope
+
+    def cache_key(self, *parts: Any) -> tuple[Any, ...]:
+        """A cache key for this caller's view of ``parts`` at the current data version."""
+        p = self.principal
+        who = (p.role if p and p.role in ("district", "viewer") else "all", p.districts if p else ())
+        return (*parts, self.lang, who, self.cw.users.data_version())
+
+    def check_enterprise(self, uscc: str) -> None:
+        """Refuse enterprise-level access to an enterprise the caller may not see."""
+        p = self.user
+        if not p.enterprise_level:
+            raise PermissionDenied("web.forbidden_role", role=p.role)
+        if p.role == "district" and uscc not in self.scope().allowed:
+            raise PermissionDenied("web.forbidden_scope")
+
+
+def request_lang(request: Request, default: str) -> str:
+    raw = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or default
+    try:
+        return check_lang(raw)
+    except ChainwatchError:
+        return check_lang(default)
+
+
+def _token(request: Request) -> tuple[str | None, bool]:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip(), False
+    return request.cookies.get(SESSION_COOKIE), True
+
+
+def context(request: Request) -> Iterator[Ctx]:
+    """Borrow a cursor, identify the caller (if any) and build the scoped facade."""
+    state: WebState = request.app.state.web
+    lang = request_lang(request, state.settings.lang)
+    store = state.acquire()
+    try:
+        base = state.facade(store, lang=lang, actor="web", scope=None)
+        token, via_cookie = _token(request)
+        principal: Principal | None = None
+        if token:
+            try:
+                principal = base.users.session(token)
+            except AuthenticationRequired:
+                principal = None
+        if principal is None:
+            yield Ctx(request, state, base, lang, None, via_cookie)
+        else:
+            cw = state.facade(store, lang=lang, actor=principal.username, scope=principal.scope)
+            yield Ctx(request, state, cw, lang, principal, via_cookie)
+    finally:
+        state.release(store)
+
+
+AnyCtx = Annotated[Ctx, Depends(context)]
+
+
+async def _check_csrf(ctx: Ctx) -> None:
+    request = ctx.request
+    if request.method in SAFE_METHODS or not ctx.via_cookie:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if not sent and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or ctx.principal is None or sent != ctx.principal.csrf_token:
+        raise PermissionDenied("web.csrf")
+
+
+def allow(*roles: str) -> Callable[..., Any]:
+    """Dependency: a logged-in caller with one of ``roles`` (all roles when none given); CSRF on writes."""
+
+    async def dependency(ctx: AnyCtx) -> Ctx:
+        p = ctx.user
+        if roles and p.role not in roles:
+            raise PermissionDenied("web.forbidden_role", role=p.role)
+        await _check_csrf(ctx)
+        return ctx
+
+    return dependency
+
+
+ALL_ROLES = ("admin", "analyst", "district", "viewer")
+ENTERPRISE_ROLES = ("admin", "analyst", "district")
+WRITE_ROLES = ("admin", "analyst", "district")
+IMPORT_ROLES = ("admin", "analyst")
+
+Viewer = Annotated[Ctx, Depends(allow(*ALL_ROLES))]
+EntCtx = Annotated[Ctx, Depends(allow(*ENTERPRISE_ROLES))]
+Writer = Annotated[Ctx, Depends(allow(*WRITE_ROLES))]
+Importer = Annotated[Ctx, Depends(allow(*IMPORT_ROLES))]
+Admin = Annotated[Ctx, Depends(allow("admin"))]

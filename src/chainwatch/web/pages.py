@@ -1,0 +1,99 @@
+"""Server-rendered pages: Jinja2 templates, the page chrome, and the data handed to the charts.
+
+Pages embed the same JSON the API returns in a ``<script type="application/json">`` block; the
+static ``app.js`` draws the ECharts charts from it (no inline scripts, so the CSP stays strict).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from chainwatch.errors import ChainwatchError
+from chainwatch.i18n import t
+from chainwatch.web.deps import Ctx
+from chainwatch.web.labels import column_label, value_label
+
+TEMPLATES = Path(__file__).parent / "templates"
+ROW_LIMIT = 200
+
+NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("overview", "/", ()),
+    ("chains", "/chains", ()),
+    ("enterprises", "/enterprises", ("admin", "analyst", "district")),
+    ("warnings", "/warnings", ()),
+    ("cultivation", "/cultivation", ()),
+    ("policy", "/policy", ()),
+    ("trade", "/trade", ()),
+    ("simulation", "/simulation", ()),
+    ("imports", "/imports", ("admin", "analyst")),
+    ("admin", "/admin", ("admin",)),
+)
+
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+def _fmt(value: Any, column: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        if value != value:
+            return "—"
+        if column.endswith(("_pct", "_pp")):
+            return f"{value:,.1f}"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)[:200]
+    return str(value)
+
+
+_env.filters["fmt"] = _fmt
+
+
+def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: Any = None,
+           status_code: int = 200, **values: Any) -> HTMLResponse:
+    """Render ``template`` with the page chrome; ``data`` goes to the charts as JSON."""
+    lang = ctx.lang
+    p = ctx.principal
+
+    def tr(key: str, **params: Any) -> str:
+        return t(key, lang, **params)
+
+    nav = [(key, href, tr(f"web.nav.{key}")) for key, href, roles in NAV
+           if p is not None and (not roles or p.role in roles)]
+    switch = "en" if lang == "zh" else "zh"
+    query = dict(ctx.request.query_params)
+    query["lang"] = switch
+    from urllib.parse import urlencode
+
+    html = _env.get_template(template).render(
+        t=tr, lang=lang, user=p, nav=nav, active=active, title=tr(title_key),
+        lang_href=f"{ctx.request.url.path}?{urlencode(query)}", lang_label=tr("web.lang_switch"),
+        csrf=p.csrf_token if p else "", assets_ok=ctx.state.assets_ok,
+        page_data=json.dumps(data if data is not None else {}, ensure_ascii=False, default=str).replace(
+            "</", "<\\/"),
+        col=lambda c: column_label(c, lang), val=lambda c, v: value_label(c, v, lang),
+        row_limit=ROW_LIMIT, **values)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def render_error(request: Request, exc: ChainwatchError, lang: str) -> HTMLResponse:
+    """A plain error page (the chrome without navigation, so it never needs the database)."""
+    html = _env.get_template("error.html").render(
+        t=lambda key, **kw: t(key, lang, **kw), lang=lang, title=t("web.error_title", lang),
+        message=exc.message(lang), status=exc.http_status, user=None, nav=[], active="",
+        lang_href=f"{request.url.path}?lang={'en' if lang == 'zh' else 'zh'}",
+        lang_label=t("web.lang_switch", lang), csrf="", assets_ok=True, page_data="{}")
+    return HTMLResponse(html, status_code=exc.http_status)

@@ -1,0 +1,106 @@
+/* chainwatch dashboard: draws the ECharts charts of a page from its embedded JSON (no inline scripts). */
+(function () {
+  "use strict";
+  var LEVEL_COLORS = { 0: "#8fbc8f", 1: "#3b82f6", 2: "#eab308", 3: "#f97316", 4: "#dc2626" };
+  var PALETTE = ["#1f5fa8", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c"];
+
+  function get(obj, path) {
+    if (!path) return obj;
+    return path.split(".").reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
+  }
+  function num(v) { return (v === null || v === undefined || v === "") ? null : Number(v); }
+  function fields(el, name, dflt) {
+    var raw = el.getAttribute("data-" + name);
+    return raw ? raw.split(",") : (dflt || []);
+  }
+  function label(el, f) {
+    var labels = {};
+    try { labels = JSON.parse(el.getAttribute("data-labels") || "{}"); } catch (e) { labels = {}; }
+    return labels[f] || f;
+  }
+
+  function lineOrBar(el, rows, kind) {
+    var x = el.getAttribute("data-x") || "period";
+    var ys = fields(el, "y");
+    var y2 = fields(el, "y2");
+    var series = [];
+    ys.forEach(function (f, i) {
+      series.push({ name: label(el, f), type: kind, data: rows.map(function (r) { return num(r[f]); }),
+                    smooth: kind === "line", itemStyle: { color: PALETTE[i % PALETTE.length] } });
+    });
+    y2.forEach(function (f, i) {
+      series.push({ name: label(el, f), type: "line", yAxisIndex: 1, data: rows.map(function (r) { return num(r[f]); }),
+                    itemStyle: { color: PALETTE[(ys.length + i) % PALETTE.length] } });
+    });
+    var yAxis = [{ type: "value", scale: true }];
+    if (y2.length) yAxis.push({ type: "value", scale: true, axisLabel: { formatter: "{value}%" } });
+    return {
+      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 60, right: 50, top: 36, bottom: 50 },
+      xAxis: { type: "category", data: rows.map(function (r) { return r[x]; }), axisLabel: { rotate: rows.length > 12 ? 40 : 0 } },
+      yAxis: yAxis, series: series, dataZoom: rows.length > 30 ? [{ type: "inside" }, { type: "slider" }] : []
+    };
+  }
+
+  function pie(el, rows) {
+    var n = el.getAttribute("data-name") || "name", v = el.getAttribute("data-value") || "value";
+    var colors = el.getAttribute("data-levels") ? rows.map(function (r) { return LEVEL_COLORS[r.grade] || "#999"; }) : PALETTE;
+    return {
+      tooltip: { trigger: "item" }, legend: { bottom: 0 }, color: colors,
+      series: [{ type: "pie", radius: ["35%", "65%"], data: rows.map(function (r) { return { name: r[n], value: num(r[v]) }; }) }]
+    };
+  }
+
+  function graph(el, data) {
+    var nodes = (data.nodes || []).map(function (n) {
+      var level = n.grade || 0;
+      return { id: String(n.id), name: n.name || n.id, x: num(n.x), y: num(n.y), value: n.value,
+               symbolSize: n.size || 38, itemStyle: { color: LEVEL_COLORS[level] || "#8fbc8f",
+               borderColor: n.missing ? "#dc2626" : "#333", borderType: n.missing ? "dashed" : "solid" },
+               label: { show: true }, tooltip: { formatter: n.tooltip || n.name } };
+    });
+    var links = (data.edges || []).map(function (e) { return { source: String(e.source), target: String(e.target) }; });
+    var fixed = nodes.every(function (n) { return n.x !== null && n.y !== null; });
+    return {
+      tooltip: {}, animation: false,
+      series: [{ type: "graph", layout: fixed ? "none" : "force", roam: true, draggable: true, data: nodes,
+                 links: links, edgeSymbol: ["none", "arrow"], edgeSymbolSize: 9, force: { repulsion: 300, edgeLength: 120 },
+                 label: { position: "bottom", fontSize: 11 }, lineStyle: { color: "#888", width: 1.5, curveness: 0.08 } }]
+    };
+  }
+
+  function draw(el, pageData) {
+    var kind = el.getAttribute("data-chart");
+    var source = get(pageData, el.getAttribute("data-source"));
+    var rows = Array.isArray(source) ? source : [];
+    var filter = el.getAttribute("data-filter");
+    if (filter && rows.length) {
+      var kv = filter.split("=");
+      rows = rows.filter(function (r) { return String(r[kv[0]]) === kv[1]; });
+    }
+    var count = kind === "graph" ? ((source && source.nodes) || []).length : rows.length;
+    el.setAttribute("data-points", String(count));
+    if (!count) { el.classList.add("empty"); el.textContent = document.body.getAttribute("data-empty") || "—"; return; }
+    if (typeof window.echarts === "undefined") { el.classList.add("no-echarts"); return; }
+    var option = kind === "pie" ? pie(el, rows) : kind === "graph" ? graph(el, source) : lineOrBar(el, rows, kind);
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(option);
+    if (kind === "graph" && el.getAttribute("data-link")) {
+      chart.on("click", function (p) { if (p.dataType === "node") { window.location.hash = "seg-" + p.data.id; } });
+    }
+    window.addEventListener("resize", function () { chart.resize(); });
+    el.setAttribute("data-rendered", "true");
+  }
+
+  function init() {
+    var node = document.getElementById("page-data");
+    var pageData = {};
+    try { pageData = JSON.parse(node ? node.textContent : "{}"); } catch (e) { pageData = {}; }
+    document.querySelectorAll(".chart[data-chart]").forEach(function (el) {
+      try { draw(el, pageData); } catch (e) { el.setAttribute("data-error", String(e)); }
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+      f.addEventListener("submit", function (ev) { if (!window.confirm(f.getAttribute("data-confirm"))) ev.preventDefault(); });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

@@ -1,0 +1,209 @@
+"""What each page and API route shows, assembled from service calls (no SQL, no analytics here).
+
+Every function takes the request context and returns plain JSON-ready dicts, filtered for the
+caller by :func:`chainwatch.web.serialize.serialize_result`. A feature whose service is not
+installed yet (or fails with a chainwatch error) becomes a section ``{"unavailable": message}``,
+so one missing module never takes a whole page down.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chainwatch.errors import ChainwatchError, InputError, NotFound
+from chainwatch.i18n import t
+from chainwatch.service.result import Result
+from chainwatch.web.deps import Ctx
+from chainwatch.web.serialize import serialize_result
+
+log = logging.getLogger("chainwatch.web")
+
+
+class ModuleMissing(ChainwatchError):
+    """A feature's service module is not installed (HTTP 501)."""
+
+    http_status = 501
+    default_key = "web.module_missing"
+
+
+def service(ctx: Ctx, name: str) -> Any:
+    """``ctx.cw.<name>``, or :class:`ModuleMissing` when that feature is not installed yet."""
+    try:
+        return getattr(ctx.cw, name)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"chainwatch.service.{name}"):
+            raise ModuleMissing(module=name) from exc
+        raise
+
+
+def call(ctx: Ctx, name: str, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Call ``cw.<name>.<method>`` and serialize its result for the caller."""
+    svc = service(ctx, name)
+    fn: Callable[..., Any] | None = getattr(svc, method, None)
+    if fn is None:
+        raise ModuleMissing(module=f"{name}.{method}")
+    result = fn(*args, **kwargs)
+    if isinstance(result, Result):
+        return serialize_result(result, ctx)
+    if isinstance(result, dict):
+        return serialize_result(result, ctx)
+    raise TypeError(f"{name}.{method} returned {type(result).__name__}")
+
+
+def section(ctx: Ctx, name: str, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Like :func:`call`, but a failure becomes ``{"unavailable": message}`` for one page section."""
+    try:
+        return call(ctx, name, method, *args, **kwargs)
+    except NotFound:
+        raise
+    except ChainwatchError as exc:
+        return {"unavailable": exc.message(ctx.lang), "key": exc.key}
+    except Exception as exc:  # a bug in one module must not take the whole page down
+        log.exception("section %s.%s failed", name, method)
+        return {"unavailable": t("error.bug", ctx.lang, detail=f"{name}.{method}: {type(exc).__name__}"),
+                "key": "error.bug"}
+
+
+def cached_section(ctx: Ctx, name: str, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """:func:`section`, memoised per caller view and data version (statistics are costly)."""
+    key = ctx.cache_key(name, method, json.dumps([args, kwargs], sort_keys=True, default=str))
+    return ctx.state.cached(key, lambda: section(ctx, name, method, *args, **kwargs))  # type: ignore[no-any-return]
+
+
+def unavailable(ctx: Ctx, module: str) -> dict[str, Any]:
+    return {"unavailable": t("web.module_missing", ctx.lang, module=module), "key": "web.module_missing"}
+
+
+# -- shared helpers ---------------------------------------------------------------------------
+def latest_period(ctx: Ctx, period: str | None = None) -> str | None:
+    """``period`` if given, else the latest month with monthly data."""
+    if period:
+        from chainwatch.model.periods import Period
+
+        try:
+            return str(Period.parse(period))
+        except (ChainwatchError, ValueError) as exc:
+            raise InputError("v.period_arg", value=period) from exc
+    return ctx.cw.data.latest_period()
+
+
+def months_before(period: str, n: int) -> str:
+    y, m = int(period[:4]), int(period[5:7])
+    total = y * 12 + (m - 1) - n
+    return f"{total // 12}-{total % 12 + 1:02d}"
+
+
+# -- overview ---------------------------------------------------------------------------------
+def headline(ctx: Ctx, period: str) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        try:
+            h = dict(service(ctx, "stats").headline(period))
+        except ChainwatchError as exc:
+            return {"unavailable": exc.message(ctx.lang), "key": exc.key}
+        rows = [{"indicator": k, **dict(ind)} for k, ind in h.pop("indicators").items()]
+        return serialize_result({"summary": h, "indicators": rows}, ctx)
+
+    return ctx.state.cached(ctx.cache_key("headline", period), compute)  # type: ignore[no-any-return]
+
+
+def overview(ctx: Ctx, period: str | None = None, months: int = 24) -> dict[str, Any]:
+    """Headline statistics, monthly trend, warnings by level, chains at a glance, data status."""
+    p = latest_period(ctx, period)
+    out: dict[str, Any] = {"meta": ctx.cw.meta(command="overview", period=p, units={"money": "万元"})}
+    info = ctx.cw.data.info().to_dict()
+    out["data"] = {"periods": info["meta"].get("periods"), "counts": info.get("counts", [])}
+    if not p:
+        return out
+    out["headline"] = headline(ctx, p)
+    out["trend"] = cached_section(ctx, "stats", "series", "total", "total", "gross_output",
+                                  months_before(p, months), p)
+    out["chains"] = cached_section(ctx, "stats", "compute", p, "chain", ["gross_output", "value_added", "total_profit"])
+    out["chain_map"] = cached_section(ctx, "chains", "overview")
+    out["warnings"] = warnings_summary(ctx, p)
+    return serialize_result(out, ctx)
+
+
+# -- trade ------------------------------------------------------------------------------------
+def trade(ctx: Ctx, period: str | None = None, by: str = "group", flow: str = "all") -> dict[str, Any]:
+    return call(ctx, "trade", "summary", period, by, flow)
+
+
+# -- simulation -------------------------------------------------------------------------------
+def simulation_options(ctx: Ctx) -> dict[str, Any]:
+    out: dict[str, Any] = {"meta": ctx.cw.meta(command="simulation options")}
+    out["districts"] = serialize_result(ctx.cw.users.districts(), ctx)["districts"]
+    out["saved"] = section(ctx, "shock", "saved")
+    return out
+
+
+# -- warnings ---------------------------------------------------------------------------------
+LEVEL_NAMES = ("blue", "yellow", "orange", "red")
+
+
+def warnings_summary(ctx: Ctx, period: str) -> dict[str, Any]:
+    """Counts by level for the overview pie (one row per level) plus the risk summary."""
+    out = section(ctx, "risk", "summary", period)
+    if "unavailable" in out:
+        return out
+    meta = out.get("meta", {})
+    out["levels"] = [{"grade": g, "level": name, "label": t(f"web.val.{name}", ctx.lang),
+                      "count": int(meta.get(name) or 0)} for g, name in enumerate(LEVEL_NAMES, start=1)]
+    return out
+
+
+# -- chains -----------------------------------------------------------------------------------
+RISK_GRADE = {"none": 0, "blue": 1, "yellow": 2, "orange": 3, "red": 4}
+
+
+def chains_list(ctx: Ctx) -> dict[str, Any]:
+    return cached_section(ctx, "chains", "overview")
+
+
+def chain_detail(ctx: Ctx, chain_id: str) -> dict[str, Any]:
+    """Segment DAG (nodes coloured by risk), segment table, leaders, weak/missing links, bottlenecks."""
+    svc = service(ctx, "chains")
+    svc.chain_row(chain_id)  # NotFound for an unknown chain
+
+    def compute() -> dict[str, Any]:
+        out: dict[str, Any] = {"meta": ctx.cw.meta(command="chain", chain=chain_id, units={"money": "万元"})}
+        graph = section(ctx, "chains", "graph", chain_id)
+        for node in graph.get("nodes", []):
+            node["grade"] = RISK_GRADE.get(str(node.get("risk_level")), 0)
+            node["missing"] = node.get("status") == "missing"
+            node["tooltip"] = " · ".join(str(x) for x in (node.get("name"), node.get("reasons")) if x)
+        out["graph"] = graph
+        segs = section(ctx, "chains", "segments", chain_id)
+        out["summary"] = segs.get("summary", [])
+        out["segments"] = segs.get("segments", segs if "unavailable" in segs else [])
+        out["weak"] = [s for s in out["segments"] if isinstance(s, dict) and s.get("status") in ("missing", "weak")]
+        out["leaders"] = section(ctx, "chains", "leaders", chain_id, top=20)
+        out["critical"] = section(ctx, "chains", "critical", chain_id)
+        out["bottlenecks"] = section(ctx, "chains", "bottleneck_list", chain_id=chain_id)
+        out["warnings"] = section(ctx, "risk", "list", subject_level="chain")
+        return out
+
+    return ctx.state.cached(ctx.cache_key("chain", chain_id), compute)  # type: ignore[no-any-return]
+
+
+# -- enterprises ------------------------------------------------------------------------------
+def enterprises(ctx: Ctx, q: str | None, district: str | None, limit: int) -> dict[str, Any]:
+    return serialize_result(ctx.cw.users.directory(q, district=district, limit=limit), ctx)
+
+
+def enterprise_profile(ctx: Ctx, uscc: str) -> dict[str, Any]:
+    """Card, monthly indicators, supply links, warnings and tier assessment of one enterprise."""
+    ctx.check_enterprise(uscc)
+    card = ctx.cw.users.enterprise_card(uscc)
+    out: dict[str, Any] = {"meta": ctx.cw.meta(command="enterprise", uscc=uscc, units={"money": "万元"}),
+                           "enterprise": [card]}
+    out["series"] = section(ctx, "stats", "enterprise_series", uscc)
+    out["links"] = serialize_result(ctx.cw.users.supply_links(uscc), ctx).get("links", [])
+    warns = section(ctx, "risk", "list", subject_level="enterprise", include_closed=True)
+    if "warnings" in warns:
+        warns["warnings"] = [w for w in warns["warnings"] if w.get("subject_id") == uscc]
+    out["warnings"] = warns
+    out["tier"] = section(ctx, "cultivation", "assess", uscc)
+    return serialize_result(out, ctx)
