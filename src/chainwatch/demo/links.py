@@ -1,0 +1,175 @@
+"""The demo supply network (along the chain DAGs) and foreign trade by partner, HS code and month.
+
+Supply links (year 2021): every enterprise of a segment buys the products of each upstream
+segment of its chain from a mix of local suppliers (enterprises of that segment), suppliers
+elsewhere in China and foreign suppliers, in proportions set by the segment's profile in the
+catalogue. Segments without a local producer are bought entirely outside the city; fragile
+segments have exactly one local supplier.
+
+Trade flows: exports split each exporter's monthly 出口交货值 across 1–3 partner countries; imports
+follow the foreign supply links month by month (and crude oil for the refineries).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chainwatch.demo.catalogue import CHAINS, UNMAPPED_HS, Seg, segment_id
+from chainwatch.demo.monthly import PERIODS
+from chainwatch.store.reference import BRI65
+
+DOMESTIC_REGIONS = {"3101": "上海", "3205": "苏州", "3301": "杭州", "4403": "深圳", "3202": "无锡",
+                    "3204": "常州", "4401": "广州", "3702": "青岛", "1101": "北京", "3206": "南通"}
+FOREIGN_PREFIX = {"JPN": ["Tokai", "Kansai", "Nippon Seimitsu", "Hokuto"], "KOR": ["Hanbit", "Daesung", "Seoul Tech"],
+                  "USA": ["Westbrook", "Summit", "Pioneer"], "DEU": ["Rheinwerk", "Nordstahl", "Baumann"],
+                  "TWN": ["Formosa Micro", "Hsinchu Silicon", "Tainan Materials"], "NLD": ["Lowlands"],
+                  "SAU": ["Arabian Crude"], "IRQ": ["Basra Oil"], "OMN": ["Oman Petroleum"], "ARE": ["Gulf Energy"],
+                  "KWT": ["Kuwait Oil"], "RUS": ["Volga Resources"], "AGO": ["Angola Petro"], "BRA": ["Brasil Minerais"],
+                  "AUS": ["Pilbara Minerals Trading", "Southern Cross Lithium"], "CHL": ["Atacama Salts"],
+                  "ARG": ["Puna Lithium"], "MMR": ["Kachin Minerals"], "LAO": ["Mekong Resources"]}
+# export partner weights (before chain adjustments); BRI members here sum to about a fifth
+EXPORT_PARTNERS = {"USA": 0.20, "DEU": 0.06, "NLD": 0.035, "FRA": 0.03, "ITA": 0.03, "ESP": 0.025, "GBR": 0.045,
+                   "JPN": 0.07, "KOR": 0.035, "AUS": 0.035, "CAN": 0.025, "MEX": 0.025, "BRA": 0.025,
+                   "HKG": 0.03, "NZL": 0.005, "CHL": 0.01, "ZAF": 0.01, "NGA": 0.005, "BEL": 0.015, "SWE": 0.01,
+                   "VNM": 0.03, "THA": 0.02, "MYS": 0.02, "IDN": 0.02, "PHL": 0.015, "SGP": 0.015,
+                   "IND": 0.03, "RUS": 0.025, "ARE": 0.02, "SAU": 0.015, "TUR": 0.012, "POL": 0.012, "PAK": 0.008,
+                   "KAZ": 0.006, "EGY": 0.007, "ISR": 0.006, "CZE": 0.005, "HUN": 0.004, "BGD": 0.006, "UKR": 0.005}
+INPUT_COEF = 0.42
+DIRECT_IMPORT_MIN = 300.0   # 万元 per year: smaller foreign purchases are imported via trading companies       # share of a buyer's revenue spent on inputs from its chain's upstream segments
+
+
+def _local_share(n_local: int, foreign: float) -> float:
+    if n_local == 0:
+        return 0.0
+    return float(np.clip(0.18 + 0.09 * np.sqrt(n_local), 0.15, 0.75) * (1.0 - 0.55 * foreign))
+
+
+def supply_links(pop: pd.DataFrame, memberships: pd.DataFrame, monthly: pd.DataFrame,
+                 rng: np.random.Generator) -> pd.DataFrame:
+    """Supply links of 2021 (columns of the ``supply_link`` kind)."""
+    rev = monthly[monthly["period"].str.startswith("2021")].groupby("uscc")["revenue"].sum()
+    size = pop.set_index("uscc")["size"]
+    operating = set(rev.index)
+    members: dict[str, list[str]] = {k: [u for u in v if u in operating] for k, v in
+                                     memberships.groupby("segment_id")["uscc"].agg(list).to_dict().items()}
+    weights = {k: size[v].to_numpy() ** 0.7 for k, v in members.items()}
+    rows = []
+    for c in CHAINS:
+        segs = {s.key: s for s in c.segments}
+        inputs: dict[str, list[str]] = {}
+        for a, b in c.edges:
+            inputs.setdefault(b, []).append(a)
+        for b_key, ins in inputs.items():
+            buyers = members.get(segment_id(c, segs[b_key]), [])
+            for u in buyers:
+                budget = float(rev[u]) * INPUT_COEF / len(ins) * rng.uniform(0.6, 1.4)
+                for a_key in ins:
+                    rows += _links_for(u, budget, c.chain_id, segs[a_key], members, weights, rng)
+    out = pd.DataFrame(rows, columns=["supplier_uscc", "supplier_name", "supplier_country", "supplier_region",
+                                      "buyer_uscc", "hs_code", "segment_id", "annual_value", "share"])
+    out = out[out["supplier_uscc"].isna() | (out["supplier_uscc"] != out["buyer_uscc"])]
+    out = out.groupby(["supplier_uscc", "supplier_name", "supplier_country", "buyer_uscc", "hs_code", "segment_id"],
+                      dropna=False, as_index=False).agg(supplier_region=("supplier_region", "first"),
+                                                        annual_value=("annual_value", "sum"), share=("share", "sum"))
+    out["share"] = out["share"].clip(upper=1.0).round(4)
+    out["annual_value"] = out["annual_value"].round(2)
+    out["essential"] = rng.random(len(out)) < 0.85
+    out["year"] = 2021
+    out = out.sort_values(["buyer_uscc", "segment_id", "supplier_country", "supplier_uscc", "supplier_name"]) \
+        .reset_index(drop=True)
+    out.insert(0, "link_id", [f"DL{i:06d}" for i in range(1, len(out) + 1)])
+    return out
+
+
+def _links_for(buyer: str, budget: float, chain_id: str, seg: Seg, members: dict[str, list[str]],
+               weights: dict[str, np.ndarray], rng: np.random.Generator) -> list[tuple]:
+    sid = f"{chain_id}.{seg.key}"
+    local = members.get(sid, [])
+    w = weights.get(sid, np.zeros(0))
+    if buyer in local:
+        keep = [j for j, u in enumerate(local) if u != buyer]
+        local, w = [local[j] for j in keep], w[keep]
+    ls = _local_share(len(local), seg.foreign)
+    ext = 1.0 - ls
+    f_share, d_share = ext * seg.foreign, ext * (1.0 - seg.foreign)
+    hs = seg.hs[int(rng.integers(0, len(seg.hs)))]
+    out = []
+    if local:
+        k = min(len(local), 1 + int(rng.random() < 0.45) + int(rng.random() < 0.1))
+        pick = rng.choice(len(local), k, replace=False, p=w / w.sum())
+        parts = rng.dirichlet(np.ones(k) * 2.0) * ls
+        for j, sh in zip(pick, parts, strict=True):
+            out.append((local[j], None, "CHN", None, buyer, hs, sid, budget * sh, sh))
+    if d_share > 0.01:
+        k = 1 + int(rng.random() < 0.2)
+        parts = rng.dirichlet(np.ones(k) * 2.0) * d_share
+        for sh in parts:
+            reg = str(rng.choice(list(DOMESTIC_REGIONS)))
+            name = f"{DOMESTIC_REGIONS[reg]}{['恒','瑞','华','精','鼎','宏'][int(rng.integers(0, 6))]}" \
+                   f"{['源','芯','材','达','科','润'][int(rng.integers(0, 6))]}{seg.zh[:2]}有限公司"
+            out.append((None, name, "CHN", reg, buyer, hs, sid, budget * sh, sh))
+    if f_share > 0.01 and seg.countries:
+        k = 1 + int(rng.random() < 0.3)
+        cs = list(seg.countries)
+        p = np.array([seg.countries[x] for x in cs])
+        chosen = rng.choice(len(cs), min(k, len(cs)), replace=False, p=p / p.sum())
+        parts = rng.dirichlet(np.ones(len(chosen)) * 2.0) * f_share
+        for j, sh in zip(chosen, parts, strict=True):
+            iso = cs[j]
+            prefixes = FOREIGN_PREFIX.get(iso, [iso.title()])
+            name = f"{prefixes[int(rng.integers(0, len(prefixes)))]} {seg.en.split(' (')[0]} Co., Ltd."
+            out.append((None, name, iso, None, buyer, hs, sid, budget * sh, sh))
+    return out
+
+
+def trade_flows(pop: pd.DataFrame, monthly: pd.DataFrame, links: pd.DataFrame,
+                rng: np.random.Generator) -> pd.DataFrame:
+    """Exports and imports by enterprise × partner × HS × month (columns of the ``trade_flow`` kind)."""
+    partners = list(EXPORT_PARTNERS)
+    base_p = np.array([EXPORT_PARTNERS[x] for x in partners])
+    hs_of = {segment_id(c, s): s.hs for c in CHAINS for s in c.segments}
+    p = pop.set_index("uscc")
+    exp = monthly[monthly["export_value"] > 0][["uscc", "period", "export_value"]]
+    exporters = exp.groupby("uscc")["export_value"].sum()
+    exporters = exporters[exporters >= 200.0].index       # at least 200万元 of exports over the four years
+    plan = []
+    for u in exporters:
+        seg = p.loc[u, "segment_id"]
+        codes = hs_of.get(seg) or (UNMAPPED_HS.get(str(p.loc[u, "industry"])[:2], "392690"),)
+        k = 1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)
+        chosen = rng.choice(len(partners), k, replace=False, p=base_p / base_p.sum())
+        w = rng.dirichlet(np.ones(k) * 1.5) * rng.uniform(0.85, 1.0)
+        h = codes[int(rng.integers(0, len(codes)))]
+        for j, sh in zip(chosen, w, strict=True):
+            plan.append((u, partners[j], h, sh))
+    plan_df = pd.DataFrame(plan, columns=["uscc", "partner", "hs_code", "pshare"])
+    ex = exp[exp["uscc"].isin(exporters)].merge(plan_df, on="uscc")
+    ex["value"] = (ex["export_value"] * ex["pshare"] * np.exp(rng.normal(0, 0.05, len(ex)))).round(2)
+    ex["flow"] = "export"
+    exports = ex[["uscc", "partner", "hs_code", "period", "flow", "value"]]
+
+    # imports: foreign supply links, spread over the months with the buyer's own monthly pattern
+    foreign = links[links["supplier_country"] != "CHN"].groupby(["buyer_uscc", "supplier_country", "hs_code"],
+                                                               as_index=False)["annual_value"].sum()
+    # buyers of small foreign lots go through trading companies: only direct importers appear in customs data
+    foreign = foreign[foreign["annual_value"] >= DIRECT_IMPORT_MIN]
+    buyer_rev = monthly[["uscc", "period", "revenue"]]
+    r21 = buyer_rev[buyer_rev["period"].str.startswith("2021")].groupby("uscc")["revenue"].sum().rename("rev21")
+    imp = foreign.rename(columns={"buyer_uscc": "uscc", "supplier_country": "partner"}) \
+        .merge(buyer_rev, on="uscc").merge(r21, on="uscc")
+    imp["value"] = (imp["annual_value"] * imp["revenue"] / imp["rev21"] * np.exp(rng.normal(0, 0.07, len(imp)))).round(2)
+    imp["flow"] = "import"
+    imports = imp[["uscc", "partner", "hs_code", "period", "flow", "value"]]
+    out = pd.concat([exports, imports], ignore_index=True)
+    out = out[out["value"] > 0].groupby(["uscc", "partner", "hs_code", "period", "flow"], as_index=False)["value"].sum()
+    return out.sort_values(["period", "uscc", "flow", "partner", "hs_code"]).reset_index(drop=True)
+
+
+def bri_share(trade: pd.DataFrame) -> float:
+    """Share of Belt and Road partners in total trade (exports + imports)."""
+    total = trade["value"].sum()
+    return float(trade.loc[trade["partner"].isin(BRI65), "value"].sum() / total) if total else float("nan")
+
+
+__all__ = ["supply_links", "trade_flows", "bri_share", "PERIODS"]
