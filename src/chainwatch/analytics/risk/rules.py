@@ -154,9 +154,9 @@ class _Walker:
         self.errors: list[dict[str, Any]] = []
         self._loader = yaml.SafeLoader("")
 
-    def err(self, path: str, key: str, line: int | None = None, **params: Any) -> None:
+    def err(self, path: str, msg: str, /, line: int | None = None, **params: Any) -> None:
         self.errors.append({"file": self.file, "line": line if line is not None else self.line(path),
-                            "path": path, "key": key, "params": params})
+                            "path": path, "key": msg, "params": params})
 
     def line(self, path: str) -> int:
         while path and path not in self.lines:
@@ -453,7 +453,7 @@ def _rule(w: _Walker, raw: Any, path: str, defaults: dict[str, Any]) -> Rule | N
                 thresholds[lvl] = float(cut)
         ordered = sorted(thresholds.items(), key=lambda kv: GRADE[kv[0]])
         cmp_dir = "above" if statistic in ADVERSE_SCORE_STATS else direction
-        for (l1, c1), (l2, c2) in zip(ordered, ordered[1:], strict=False):
+        for (l1, c1), (l2, c2) in zip(ordered, ordered[1:], strict=False) if cmp_dir in ("below", "above") else ():
             bad = c2 > c1 if cmp_dir == "below" else c2 < c1
             if bad or c1 == c2:
                 w.err(f"{path}.thresholds.{l2}", "risk.rules.monotonic", lower=l1, higher=l2,
