@@ -30,7 +30,7 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
     q = p["quality"]
     n = len(p)
     # enterprise-level constants
-    rd_base = np.exp(np.log(0.024) + 0.38 * q.to_numpy() + rng.normal(0, 0.33, n))
+    rd_base = np.exp(np.log(0.0215) + 0.38 * q.to_numpy() + rng.normal(0, 0.33, n))
     main_share = np.clip(0.78 + 0.07 * q.to_numpy() + rng.normal(0, 0.09, n), 0.35, 1.0)
     debt = np.clip(rng.beta(5, 5, n) * 0.9 + 0.05, 0.08, 0.95)
     assets_ratio = rng.uniform(0.8, 1.7, n)

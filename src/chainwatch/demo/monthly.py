@@ -56,7 +56,7 @@ def monthly_values(pop: pd.DataFrame, trouble: pd.DataFrame, rng: np.random.Gene
     year = np.array([int(p[:4]) for p in PERIODS])[None, :]
     rebound = np.where(year == 2021, 1.04, 1.0)
     start = pop["start_idx"].to_numpy()[:, None]
-    ramp = np.clip((np.arange(T)[None, :] - start + 1) / 9.0, 0.25, 1.0)  # new firms ramp up over 9 months
+    ramp = np.where(start > 0, np.clip((np.arange(T)[None, :] - start + 1) / 9.0, 0.25, 1.0), 1.0)  # new firms
     level = pop["size"].to_numpy()[:, None] / 12.0 * trend * rebound * season * (1 - depth) * ramp
     revenue = level * np.exp(rng.normal(0, 0.055, (n, T)))
     output = revenue * np.exp(rng.normal(0, 0.02, (n, T)))

@@ -54,8 +54,8 @@ CHAIN_SHOCK = {"green_petrochem": 0.5, "chem_materials": 0.7, "auto_parts": 1.3,
                "optoelectronics": 0.9, "smart_terminals": 1.1, "industrial_software": 0.6,
                "hi_end_equipment": 1.0, "key_components": 1.1, "magnetic_materials": 0.9,
                "textiles_apparel": 1.3, "smart_appliances": 1.1, "": 1.0}
-SIZE_SIGMA = 1.5
-SIZE_MEDIAN = 2900.0          # 万元 per year (2019 terms); about 60 % above the 2,000万元 threshold
+SIZE_SIGMA = 1.75
+SIZE_MEDIAN = 6400.0          # 万元 per year (2019 terms); about 60 % above the 2,000万元 threshold
 FRAGILE_CANDIDATES = ("nev.separator", "nev.electrolyte", "optoelectronics.image_sensors", "ic.wafers",
                       "hi_end_equipment.cnc_systems", "magnetic_materials.testing_equip",
                       "chem_materials.catalysts", "optoelectronics.led_chips", "key_components.special_steel",
@@ -135,7 +135,7 @@ def make_population(rng: np.random.Generator, n_total: int, seed: int) -> Popula
     mean_w = np.mean([v for v in seg_w.values() if v > 0])
     seg_factor = np.array([(seg_w.get(s, mean_w) / mean_w) ** 0.35 if s else 0.8 for s in df["segment_id"]])
     chain_factor = np.array([CHAIN_SCALE[c] ** 0.5 for c in df["chain_id"]])
-    df["size"] = SIZE_MEDIAN * np.exp(rng.normal(0, SIZE_SIGMA, n)) * seg_factor * chain_factor / 1.1
+    df["size"] = SIZE_MEDIAN * np.exp(rng.normal(0, SIZE_SIGMA, n)) * seg_factor * chain_factor / 1.25
     df["quality"] = rng.normal(0, 1, n) + np.array([CHAIN_QUALITY[c] for c in df["chain_id"]])
     chain_growth = {c.chain_id: c.growth for c in CHAINS}
     df["growth"] = np.array([chain_growth.get(c, UNMAPPED_CHAIN_GROWTH) for c in df["chain_id"]]) \
@@ -166,7 +166,7 @@ def make_population(rng: np.random.Generator, n_total: int, seed: int) -> Popula
         k = min(len(cand), 2 + int(rng.integers(0, 3)))
         chosen = cand.sort_values("size", ascending=False).index[:k]
         for rank, i in enumerate(chosen):
-            df.loc[i, "size"] = max(df.loc[i, "size"], 2.5e5 * CHAIN_SCALE[c.chain_id] * (0.55 ** rank)
+            df.loc[i, "size"] = max(df.loc[i, "size"], 4e5 * CHAIN_SCALE[c.chain_id] * (0.5 ** rank)
                                     * float(np.exp(rng.normal(0, 0.3))))
             df.loc[i, "quality"] = max(df.loc[i, "quality"], 0.8)
             leaders.append((i, c.chain_id))
