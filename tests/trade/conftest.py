@@ -46,33 +46,34 @@ def build(path: str | Path, seed: int = 7) -> pd.DataFrame:
     with Chainwatch(str(path), actor="test") as cw:
         con = cw.store.con
         for uscc, d in ENTS.items():
-            con.execute("INSERT INTO enterprise VALUES (?, ?, ?, '3841', '38', 'C', NULL, NULL)",
+            con.execute("INSERT INTO enterprise (uscc, name, district, industry, division, section) "
+                        "VALUES (?, ?, ?, '3841', '38', 'C')",
                         [uscc, f"企业{uscc[-3:]}", d])
-        con.execute("INSERT INTO chain VALUES ('nev', '新能源汽车', 'New-energy vehicles', NULL, NULL)")
-        con.execute("INSERT INTO chain VALUES ('chem', '绿色石化', 'Green petrochemicals', NULL, NULL)")
+        con.execute("INSERT INTO chain (chain_id, name_zh, name_en) VALUES ('nev', '新能源汽车', 'New-energy vehicles'), "
+                    "('chem', '绿色石化', 'Green petrochemicals')")
         segs = [("nev_chip", "nev", "车规芯片", "Automotive chips", "upstream"),
                 ("nev_battery", "nev", "动力电池", "Batteries", "midstream"),
                 ("nev_vehicle", "nev", "整车", "Vehicles", "downstream"),
                 ("nev_software", "nev", "车载软件", "Vehicle software", "midstream"),
                 ("chem_poly", "chem", "聚乙烯", "Polyethylene", "midstream"),
                 ("chem_fuel", "chem", "成品油", "Refined oil", "upstream")]
-        con.executemany("INSERT INTO segment VALUES (?, ?, ?, ?, ?, NULL)", segs)
+        con.executemany("INSERT INTO segment (segment_id, chain_id, name_zh, name_en, position) VALUES (?, ?, ?, ?, ?)", segs)
         prods = [("nev_chip", "8542"), ("nev_chip", "854231"), ("nev_battery", "850760"),
                  ("nev_vehicle", "8703"), ("chem_poly", "3901"), ("chem_fuel", "2710"), ("nev_battery", "3901")]
-        con.executemany("INSERT INTO segment_product VALUES (?, ?, NULL)", prods)
+        con.executemany("INSERT INTO segment_product (segment_id, hs_code) VALUES (?, ?)", prods)
         u = list(ENTS)
         se = [("nev_chip", u[0]), ("nev_battery", u[1]), ("nev_vehicle", u[2]), ("chem_poly", u[3]),
               ("chem_fuel", u[3]), ("nev_vehicle", u[1])]
-        con.executemany("INSERT INTO segment_enterprise VALUES (?, ?, FALSE, NULL)", se)
+        con.executemany("INSERT INTO segment_enterprise (segment_id, uscc) VALUES (?, ?)", se)
         mv = []
         for uscc in u:
             for year in (2020, 2021):
                 for month in range(1, 13):
-                    mv.append((uscc, f"{year}-{month:02d}", year, month, 400000.0 + 1000 * month, None, None, None,
-                               None, None, None, None, None))
-        con.executemany("INSERT INTO monthly_value VALUES (" + ", ".join("?" * 13) + ")", mv)
+                    mv.append((uscc, f"{year}-{month:02d}", year, month, 400000.0 + 1000 * month))
+        con.executemany("INSERT INTO monthly_value (uscc, period, year, month, gross_output) VALUES (?, ?, ?, ?, ?)", mv)
         con.register("flows_df", flows)
-        con.execute("INSERT INTO trade_flow SELECT * FROM flows_df")
+        con.execute("INSERT INTO trade_flow (uscc, region, partner, hs_code, period, year, month, flow, value) "
+                    "SELECT uscc, region, partner, hs_code, period, year, month, flow, value FROM flows_df")
         con.unregister("flows_df")
     return flows
 

@@ -160,7 +160,8 @@ def test_region_rows_preferred_and_not_double_counted(cw_rw) -> None:
     con = cw_rw.store.con
     for region, v in (("3302", 1000.0), ("330206", 400.0), ("330212", 600.0)):
         for year, f in ((2020, 1.0), (2021, 1.5)):
-            con.execute("INSERT INTO trade_flow VALUES (NULL, ?, 'JPN', '8542', ?, ?, 3, 'import', ?, NULL)",
+            con.execute("INSERT INTO trade_flow (uscc, region, partner, hs_code, period, year, month, flow, value) "
+                        "VALUES (NULL, ?, 'JPN', '8542', ?, ?, 3, 'import', ?)",
                         [region, f"{year}-03", year, v * f])
     res = cw_rw.trade.summary("2021-03", by="country", flow="import")
     assert res.meta["source"] == "region"

@@ -9,6 +9,7 @@ import typer
 
 from chainwatch.cli.common import DbOpt, FormatOpt, LangOpt, check_format, emit, handle_errors, open_cw
 from chainwatch.i18n import t
+from chainwatch.service.result import Result
 
 trade_app = typer.Typer(help="Foreign trade: by partner group, country, chain, segment or HS; import dependence; RCA.",
                         invoke_without_command=True, no_args_is_help=False)
@@ -24,6 +25,24 @@ PeriodOpt = Annotated[str | None, typer.Option("--period", "-p", help="Period YY
 def _titles(lang: str, **by: str) -> dict[str, str]:
     names = ("rows", "total", "groups", "members", "overlaps", "segments", "origins", "products", "sections", "world")
     return {n: t(f"trade.table.{n}", lang, **by) for n in names}
+
+
+def _summary_view(res: Result, lang: str) -> Result:
+    """Readable table view: the headline columns with localised headers (JSON/CSV keep all fields)."""
+    month, cum = res.meta["month_label"], res.meta["cum_label"]
+    cols = {"name": t("trade.col.name", lang), "flow": t("trade.col.flow", lang),
+            "cum_value": t("trade.col.value", lang, label=cum), "cum_yoy_pct": t("trade.col.yoy", lang, label=cum),
+            "cum_share_pct": t("trade.col.share", lang), "cum_contribution_pct": t("trade.col.contribution", lang),
+            "cum_pull_pp": t("trade.col.pull", lang), "month_value": t("trade.col.value", lang, label=month),
+            "month_yoy_pct": t("trade.col.yoy", lang, label=month)}
+    tables = {}
+    for name, frame in res.tables.items():
+        f = frame.copy()  # type: ignore[union-attr]
+        if "name" not in f.columns:
+            f.insert(0, "name", t("trade.table.total", lang))
+        f["flow"] = f["flow"].map(lambda x: t(f"trade.flow.{x}", lang))
+        tables[name] = f[list(cols)].rename(columns=cols)
+    return Result(res.command, res.meta, tables, res.text)
 
 
 @trade_app.callback()
@@ -48,7 +67,7 @@ def trade_main(
     with open_cw(db, lang, create=False) as cw:
         res = cw.trade.summary(period, by=by, flow=flow, hs_level=hs_level, group=group, top=top, source=source,
                                attribution=attribution)
-        emit(res, fmt, _titles(cw.lang, by=by))
+        emit(_summary_view(res, cw.lang) if fmt == "table" else res, fmt, _titles(cw.lang, by=by))
 
 
 @trade_app.command("dependence")

@@ -35,6 +35,8 @@ DEP_SCOPES = ("products", "enterprises")
 DEP_SOURCES = ("trade", "supply_links")
 GROUP_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 UNITS = "万元"
+_PG_INSERT = ("INSERT INTO partner_group (group_id, name_zh, name_en, member, basis, as_of, editable) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
@@ -151,7 +153,7 @@ class TradeService:
         removed = sorted(set(base) - set(result))
         with self.store.transaction() as con:
             con.execute("DELETE FROM partner_group WHERE group_id = ?", [gid])
-            con.executemany("INSERT INTO partner_group VALUES (?, ?, ?, ?, ?, ?, ?)",
+            con.executemany(_PG_INSERT,
                             [(gid, rec["name_zh"], rec["name_en"], m, rec["basis"], rec["as_of"], True)
                              for m in sorted(result)])
         detail = f"members={len(result)} added={','.join(added) or '-'} removed={','.join(removed) or '-'}"
@@ -175,7 +177,7 @@ class TradeService:
         gid, zh, en, members, basis, as_of = defaults[group_id]
         with self.store.transaction() as con:
             con.execute("DELETE FROM partner_group WHERE group_id = ?", [gid])
-            con.executemany("INSERT INTO partner_group VALUES (?, ?, ?, ?, ?, ?, ?)",
+            con.executemany(_PG_INSERT,
                             [(gid, zh, en, m, basis, as_of, True) for m in members])
         self.store.audit(self.cw.actor, "trade.group.reset", gid, f"members={len(members)}")
         out = self.group(gid)
@@ -375,17 +377,19 @@ class TradeService:
 
     def _headlines(self, rows: pd.DataFrame, total: pd.DataFrame, per: Period, by: str) -> list[str]:
         lang = self.cw.lang
-        out = []
-        tot = total[total["flow"] == "total"]
-        if not tot.empty:
-            r = tot.iloc[0]
-            out.append(t("trade.headline.total", lang, label=per.label(lang, cumulative=True), year=per.year,
-                         value=_fmt(r["cum_value"]), yoy=_pct(r["cum_yoy_pct"], lang)))
+        out: list[str] = []
+        if total.empty:
+            return out
+        flow = "total" if "total" in set(total["flow"]) else str(total["flow"].iloc[0])
+        what = t(f"trade.what.{flow}", lang)
+        r = total[total["flow"] == flow].iloc[0]
+        out.append(t("trade.headline.total", lang, label=per.label(lang, cumulative=True), year=per.year,
+                     what=what, value=_fmt(r["cum_value"]), yoy=_pct(r["cum_yoy_pct"], lang)))
         if by == "group":
-            for r in rows[rows["flow"] == "total"].itertuples():
-                out.append(t("trade.headline.group", lang, name=r.name, value=_fmt(r.cum_value),
-                             yoy=_pct(r.cum_yoy_pct, lang), share=_num(r.cum_share_pct),
-                             contribution=_num(r.cum_contribution_pct)))
+            for g in rows[rows["flow"] == flow].itertuples():
+                out.append(t("trade.headline.group", lang, name=g.name, what=what, What=what[:1].upper() + what[1:],
+                             value=_fmt(g.cum_value), yoy=_pct(g.cum_yoy_pct, lang), share=_num(g.cum_share_pct),
+                             contribution=_num(g.cum_contribution_pct)))
         return out
 
     def _period(self, period: str | Period | None) -> Period:
@@ -624,7 +628,8 @@ class TradeService:
         with self.store.transaction() as con:
             for y in sorted(data["year"].unique()):
                 con.execute("DELETE FROM trade_world_export WHERE year = ?", [int(y)])
-            con.executemany("INSERT INTO trade_world_export VALUES (?, ?, ?, ?, ?, ?, ?)",
+            con.executemany("INSERT INTO trade_world_export (year, section, value, unit, n_exporters, source, "
+                            "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                             [(int(r.year), r.section, float(r.value), unit, int(r.n_exporters),
                               source_name or p.name, now) for r in data.itertuples()])
         self.store.audit(self.cw.actor, "trade.world.import", p.name,
