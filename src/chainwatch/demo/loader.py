@@ -90,6 +90,10 @@ def load(store: Store, data: DemoData, progress: Callable[[str, int, int], None]
 
     source = f"demo:seed={data.seed}"
     rows: dict[str, int] = {}
+    # mark the file as synthetic first, so that an interrupted build is still recognised as a demo
+    store.execute("DELETE FROM demo_info")
+    store.con.executemany("INSERT INTO demo_info (key, value) VALUES (?, ?)",
+                          [("synthetic", "true"), ("kind", "demo"), ("status", "building")])
     for k, kind in enumerate(KIND_ORDER):
         frame = data.frames[kind]
         if progress:
@@ -112,7 +116,8 @@ def load(store: Store, data: DemoData, progress: Callable[[str, int, int], None]
         con.execute("INSERT INTO demo_truth_segment (segment_id, kind, detail) "
                     "SELECT segment_id, kind, detail FROM _demo_ts").fetchall()
         con.unregister("_demo_ts")
-        con.executemany("INSERT INTO demo_info (key, value) VALUES (?, ?)", list(data.info.items()))
+        con.executemany("INSERT INTO demo_info (key, value) VALUES (?, ?)",
+                        [*data.info.items(), ("status", "complete")])
     store.audit("demo", "demo.build", source, json.dumps({"rows": rows}, ensure_ascii=False))
     if timings is not None:
         timings["truth"] = time.perf_counter() - t0
@@ -131,6 +136,8 @@ def build_demo(path: str | Path, seed: int = DEFAULT_SEED, n_enterprises: int = 
     p = Path(path)
     report = BuildReport(str(p), seed, n_enterprises)
     report.replaced = prepare_path(p, force)
+    if progress:
+        progress("generate", -1, len(KIND_ORDER))
     t0 = time.perf_counter()
     data = generate(seed, n_enterprises)
     report.seconds_generate = time.perf_counter() - t0
