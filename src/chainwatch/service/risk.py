@@ -58,6 +58,7 @@ class RiskService:
     def __init__(self, cw: Any) -> None:
         self.cw = cw
         self.store = cw.store
+        self.store.execute("SET enable_progress_bar = false")  # keep stdout clean for --format json
 
     # -- rules ------------------------------------------------------------------------------------
     def ruleset(self, rules_file: str | Path | None = None) -> RuleSet:
@@ -179,16 +180,17 @@ class RiskService:
             inputs.notes.append("no_trade")
             return
         lo = official_period(first_col - 11)
+        lo = lo[:5] + "01" if lo.endswith("-02") else lo
+        by_firm = bool(self.store.scalar("SELECT count(*) FROM trade_flow WHERE uscc IS NOT NULL"))
         tr = self.store.df(
-            """WITH src AS (
-                   SELECT * FROM trade_flow
-                   WHERE CASE WHEN (SELECT count(*) FROM trade_flow WHERE uscc IS NOT NULL) > 0
-                              THEN uscc IS NOT NULL ELSE uscc IS NULL END)
-               SELECT sp.segment_id, src.year * 11 + greatest(src.month, 2) - 2 AS col,
-                      sum(CASE WHEN flow = 'import' THEN value ELSE 0 END) AS imp,
-                      sum(CASE WHEN flow = 'export' THEN value ELSE 0 END) AS exp
-               FROM src JOIN segment_product sp ON starts_with(src.hs_code, sp.hs_code)
-               WHERE src.period >= ? GROUP BY ALL""", [lo])
+            f"""WITH agg AS (
+                   SELECT hs_code, year * 11 + greatest(month, 2) - 2 AS col,
+                          sum(CASE WHEN flow = 'import' THEN value ELSE 0 END) AS imp,
+                          sum(CASE WHEN flow = 'export' THEN value ELSE 0 END) AS exp
+                   FROM trade_flow WHERE period >= ? AND uscc IS {'NOT ' if by_firm else ''}NULL GROUP BY ALL)
+               SELECT sp.segment_id, agg.col, sum(agg.imp) AS imp, sum(agg.exp) AS exp
+               FROM agg JOIN segment_product sp ON left(agg.hs_code, length(sp.hs_code)) = sp.hs_code
+               GROUP BY ALL""", [lo])
         seg_ids = inputs.groups["segment"].ids
         if not len(tr):
             inputs.notes.append("no_trade")
@@ -208,9 +210,7 @@ class RiskService:
         M12, E12 = roll(imp)[:, 11:], roll(exp)[:, 11:]
         q_full = np.concatenate([np.zeros((q.shape[0], 11)), q], axis=1)
         Q12 = roll(q_full)[:, 11:]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cons = Q12 + M12 - E12
-            dep = np.where((cons > 0) & (M12 + Q12 > 0), 100.0 * M12 / cons, np.nan)
+        dep = _dependence(M12, E12, Q12)
         inputs.import_dependence["segment"] = dep
         if inputs.segment_chain is not None:
             nch = len(inputs.groups["chain"].ids)
@@ -219,10 +219,7 @@ class RiskService:
                               shape=(nch, len(seg_ids)))
             Qc = np.asarray(inputs.groups["chain"].membership @ out_ent)
             Qc12 = roll(np.concatenate([np.zeros((nch, 11)), Qc], axis=1))[:, 11:]
-            Mc, Ec = A @ M12, A @ E12
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cons = Qc12 + Mc - Ec
-                inputs.import_dependence["chain"] = np.where(cons > 0, 100.0 * Mc / cons, np.nan)
+            inputs.import_dependence["chain"] = _dependence(A @ M12, A @ E12, Qc12)
 
     # -- run ----------------------------------------------------------------------------------------
     def run(self, period: str, rules_file: str | Path | None = None, persist: bool = True) -> Result:
@@ -351,8 +348,8 @@ class RiskService:
                             "WHERE id IN (SELECT id FROM _risk_clr)", [period, now])
                 con.unregister("_risk_clr")
             # --- grade history and events
-            active = pd.concat([new[["id", "grade", "value"]] if len(new) else None,
-                                upd[["id", "grade", "value"]] if len(upd) else None])
+            parts = [x[["id", "grade", "value"]] for x in (new, upd) if len(x)]
+            active = pd.concat(parts) if parts else None
             if active is not None and len(active):
                 hist = pd.DataFrame({"warning_id": active["id"].astype(np.int64), "period": period,
                                      "grade": active["grade"].astype(int),
@@ -695,6 +692,16 @@ class RiskService:
                             open=int(open_), overdue=int(overdue), **totals)
         text = [t("risk.summary.title", lang, period=p)]
         return Result("warnings.summary", meta, {"by_level": rows}, text)
+
+
+def _dependence(m: np.ndarray, e: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Import dependence in %: ``M / (Q + M − E)``; where apparent consumption is ≤ 0 or below the
+    imports (processing trade, re-exports) fall back to ``M / (Q + M)`` (risk-methods.md §1.1)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cons = q + m - e
+        main = np.where((cons > 0) & (m <= cons), 100.0 * m / cons, np.nan)
+        alt = np.where(q + m > 0, 100.0 * m / (q + m), np.nan)
+    return np.where(np.isnan(main), alt, main)
 
 
 def _f(v: Any) -> float | None:
