@@ -44,14 +44,15 @@ _SEG = [(segment_id(c, s), s.industry, s.firms, c.growth, c.va_rate, c.export_sh
 _SEG_P = np.array([s[2] for s in _SEG]) / sum(s[2] for s in _SEG)
 
 
-def _block_params(block: int, n: int, seed: int) -> dict[str, np.ndarray]:
-    """Per-enterprise parameters of one block (``n`` <= BLOCK enterprises)."""
+def _block_params(block: int, n_used: int, seed: int) -> dict[str, np.ndarray]:
+    """Per-enterprise parameters of one block (the first ``n_used`` of its BLOCK enterprises)."""
     rng = np.random.default_rng([int(seed), int(block), 17])
+    n = BLOCK
     seg = rng.choice(len(_SEG), n, p=_SEG_P)
     district = np.array(NINGBO_DISTRICTS)[rng.choice(len(NINGBO_DISTRICTS), n, p=_DISTRICT_P)]
     size = 2000.0 * np.exp(rng.normal(0.25, 1.15, n))           # annual revenue, 万元: heavy tail
     growth = np.array([_SEG[k][3] for k in seg]) + rng.normal(0, 0.10, n)
-    return {
+    full = {
         "index": np.arange(block * BLOCK, block * BLOCK + n, dtype=np.int64),
         "segment": np.array([_SEG[k][0] for k in seg], dtype=object),
         "industry": np.array([_SEG[k][1] for k in seg], dtype=object),
@@ -67,6 +68,7 @@ def _block_params(block: int, n: int, seed: int) -> dict[str, np.ndarray]:
         "shock": np.clip(rng.normal(1.0, 0.3, n), 0.2, 2.0),
         "founded_days": rng.integers(0, 365 * 30, n),
     }
+    return {k: v[:n_used] for k, v in full.items()}
 
 
 def _blocks(n_enterprises: int) -> Iterator[tuple[int, int]]:
@@ -82,21 +84,25 @@ def _monthly_block(p: dict[str, np.ndarray], seed: int, block: int, plist: list[
     """Matrix-shaped (n × T) monthly values of one block."""
     rng = np.random.default_rng([int(seed), int(block), 29])
     n, T = len(p["size"]), len(plist)
+
+    def noise(sd: float) -> np.ndarray:  # drawn for the whole block, so values do not depend on n
+        return rng.normal(0, sd, (BLOCK, T))[:n]
+
     t = months_since(plist, plist[0])[None, :]
     season = month_factors(plist)[None, :]
     depth = covid_depth(plist)[None, :] * p["shock"][:, None]
     trend = (1.0 + p["growth"][:, None]) ** (t / 12.0)
     revenue = p["size"][:, None] / 12.0 * trend * season * np.clip(1.0 - depth, 0.05, None) \
-        * np.exp(rng.normal(0, 0.06, (n, T)))
-    output = revenue * np.exp(rng.normal(0, 0.02, (n, T)))
+        * np.exp(noise(0.06))
+    output = revenue * np.exp(noise(0.02))
     return {
         "gross_output": output,
         "value_added": output * p["va_rate"][:, None],
         "revenue": revenue,
-        "total_profit": revenue * (p["margin"][:, None] + rng.normal(0, 0.02, (n, T))),
-        "taxes": revenue * p["tax_rate"][:, None] * np.exp(rng.normal(0, 0.05, (n, T))),
+        "total_profit": revenue * (p["margin"][:, None] + noise(0.02)),
+        "taxes": revenue * p["tax_rate"][:, None] * np.exp(noise(0.05)),
         "export_value": output * p["export_share"][:, None],
-        "electricity": output * p["intensity"][:, None] * np.exp(rng.normal(0, 0.03, (n, T))),
+        "electricity": output * p["intensity"][:, None] * np.exp(noise(0.03)),
         "employees": np.round(p["employees"][:, None] * trend ** 0.3 * (1 - 0.3 * depth)),
     }
 
@@ -199,6 +205,7 @@ def build_benchmark_db(path: str | Path, n_enterprises: int = 200_000, n_months:
     base_year = int(start[:4])
     with Store.open(p) as store:
         con = store.con
+        con.execute("SET enable_progress_bar = false").fetchall()
         _write_catalogue(store)
         n_blocks = (n_enterprises + BLOCK - 1) // BLOCK
         for k, (b, n) in enumerate(_blocks(n_enterprises)):
@@ -295,7 +302,7 @@ def _network_block(b: int, lo: int, hi: int, size: np.ndarray, tier: np.ndarray,
     src, dst = src[keep], dst[keep]
     key = np.unique(src * np.int64(size.size) + dst)
     src, dst = key // size.size, key % size.size
-    weight = np.round(np.minimum(size[src], size[dst]) * rng.beta(1.2, 12.0, src.size), 2)
+    weight = np.maximum(np.round(np.minimum(size[src], size[dst]) * rng.beta(1.2, 12.0, src.size), 2), 0.01)
     return Network(src.astype(np.int32), dst.astype(np.int32), weight)
 
 
