@@ -132,3 +132,14 @@ def city_path(tmp_path: Path) -> Path:
     cw.close()
     return tmp_path / "city.duckdb"
 
+
+
+@pytest.fixture
+def firms() -> dict[str, str]:
+    """Letter → USCC of the fixture city's firms."""
+    return dict(F)
+
+
+@pytest.fixture
+def chain_yaml() -> str:
+    return CHAIN_YAML

@@ -22,7 +22,7 @@ from chainwatch.analytics.chains import (
     ChainInputs,
     ChainMap,
     Thresholds,
-    analyse_chain,
+    analyse_chains,
     dump_chain_map,
     parse_chain_map,
     rank_targets,
@@ -125,27 +125,41 @@ class ChainsService:
         """The full :class:`ChainAnalysis` of one chain (cached per service instance)."""
         self.chain_row(chain_id)
         year = year or self.default_year()
-        key = (chain_id, year)
-        if key not in self._cache:
-            d = self._load(year)
-            segs = d["segments"][d["segments"]["chain_id"] == chain_id].reset_index(drop=True)
-            ids = set(segs["segment_id"])
-            members = d["members"][d["members"]["segment_id"].isin(ids)]
-            firms = set(members["uscc"])
-            links = d["links"]
+        if (chain_id, year) not in self._cache:
+            self._analyse([chain_id], year)
+        return self._cache[(chain_id, year)]
+
+    def analyses(self, year: int | None = None) -> dict[str, ChainAnalysis]:
+        """:class:`ChainAnalysis` of every chain, computed in one pass."""
+        year = year or self.default_year()
+        ids = self._load(year)["chains"]["chain_id"].tolist()
+        todo = [c for c in ids if (c, year) not in self._cache]
+        if todo:
+            self._analyse(todo if len(todo) < len(ids) else None, year)
+        return {c: self._cache[(c, year)] for c in ids}
+
+    def _analyse(self, chain_ids: list[str] | None, year: int | None) -> None:
+        d = self._load(year)
+        segs = d["segments"] if chain_ids is None else d["segments"][d["segments"]["chain_id"].isin(chain_ids)]
+        segs = segs.reset_index(drop=True)
+        ids = set(segs["segment_id"])
+        members = d["members"][d["members"]["segment_id"].isin(ids)]
+        firms = set(members["uscc"])
+        links = d["links"]
+        if chain_ids is not None:
             links = links[links["buyer_uscc"].isin(firms) | links["segment_id"].isin(ids) | links["segment_id"].isna()]
-            inp = ChainInputs(
-                segments=segs,
-                edges=d["edges"][d["edges"]["chain_id"] == chain_id],
-                products=d["products"][d["products"]["segment_id"].isin(ids)],
-                members=members,
-                output=d["output"][d["output"]["uscc"].isin(firms)],
-                links=links.reset_index(drop=True),
-                trade=d["trade"],
-                province=str(d["province"].iloc[0]["p"]) if len(d["province"]) else None,
-            )
-            self._cache[key] = analyse_chain(inp, self.thresholds)
-        return self._cache[key]
+        edges = d["edges"] if chain_ids is None else d["edges"][d["edges"]["chain_id"].isin(chain_ids)]
+        inp = ChainInputs(
+            segments=segs, edges=edges,
+            products=d["products"][d["products"]["segment_id"].isin(ids)],
+            members=members,
+            output=d["output"][d["output"]["uscc"].isin(firms)],
+            links=links.reset_index(drop=True),
+            trade=d["trade"],
+            province=str(d["province"].iloc[0]["p"]) if len(d["province"]) else None,
+        )
+        for c, a in analyse_chains(inp, self.thresholds).items():
+            self._cache[(c, year)] = a
 
     def _firm_names(self) -> dict[str, tuple[str, str]]:
         df = self.store.df("SELECT uscc, name, district FROM enterprise")
@@ -169,8 +183,9 @@ class ChainsService:
         chains = self._load(year)["chains"]
         names = self._firm_names()
         rows = []
+        analyses = self.analyses(year)
         for c in chains.to_dict("records"):
-            a = self.analysis(c["chain_id"], year)
+            a = analyses[c["chain_id"]]
             s, seg = a.summary, a.segments
             lead = s["top_leader"]
             rows.append({

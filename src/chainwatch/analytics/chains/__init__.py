@@ -3,7 +3,13 @@
 See ``docs/chains.md`` and ``shared/domain/risk-methods.md`` §1 for the methods.
 """
 
-from chainwatch.analytics.chains.assess import ChainAnalysis, ChainInputs, analyse_chain, risk_level
+from chainwatch.analytics.chains.assess import (
+    ChainAnalysis,
+    ChainInputs,
+    analyse_chain,
+    analyse_chains,
+    risk_level,
+)
 from chainwatch.analytics.chains.chainmap import ChainMap, dump_chain_map, parse_chain_map
 from chainwatch.analytics.chains.graph import critical_nodes, dominators, pagerank
 from chainwatch.analytics.chains.indicators import DIRECTION, Thresholds
@@ -12,7 +18,7 @@ from chainwatch.analytics.chains.targets import rank_targets
 from chainwatch.analytics.chains.willems import willems_chain
 
 __all__ = [
-    "DIRECTION", "ChainAnalysis", "ChainInputs", "ChainMap", "Thresholds", "analyse_chain", "critical_nodes",
+    "DIRECTION", "ChainAnalysis", "ChainInputs", "ChainMap", "Thresholds", "analyse_chain", "analyse_chains", "critical_nodes",
     "dominators", "dump_chain_map", "leader_candidates", "pagerank", "parse_chain_map", "rank_targets",
     "risk_level", "willems_chain",
 ]

@@ -25,6 +25,8 @@ from chainwatch.errors import ValidationFailed
 from chainwatch.model.codes import is_valid_hs_format, uscc_problem
 
 FORMAT = "chainwatch-chain-map/1"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 POSITIONS = {"upstream": "upstream", "midstream": "midstream", "downstream": "downstream",
              "上游": "upstream", "中游": "midstream", "下游": "downstream"}
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -109,7 +111,7 @@ def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collect
     """
     err = _Errors(file)
     try:
-        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
+        root_node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         err.add(mark.line + 1 if mark else 1, "-", "chains.map.yaml", detail=str(getattr(exc, "problem", exc)))
@@ -311,4 +313,5 @@ def dump_chain_map(cm: ChainMap) -> str:
              sorted(zip(cm.edges["from_segment"], cm.edges["to_segment"], strict=True))]
     doc = {"format": FORMAT, "chain": chain, "segments": segs, "edges": edges}
     head = "# chainwatch chain map (docs/chains.md). Edges run upstream -> downstream (supplier -> buyer).\n"
-    return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=None, width=110)
+    return head + yaml.dump(doc, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+                            default_flow_style=None, width=110)

@@ -151,14 +151,10 @@ def critical_nodes(nodes: Sequence[Hashable], edges: pd.DataFrame, present: Iter
     keep = set(ids) if present is None else set(present) & set(ids)
     kept = [v for v in ids if v in keep]
     pos = {v: i for i, v in enumerate(kept)}
-    if len(edges):
-        e = edges[edges[src_col].isin(pos) & edges[dst_col].isin(pos)]
-        src = e[src_col].map(pos).to_numpy(dtype=np.int64)
-        dst = e[dst_col].map(pos).to_numpy(dtype=np.int64)
-        mask = src != dst
-        src, dst = src[mask], dst[mask]
-    else:
-        src = dst = np.zeros(0, dtype=np.int64)
+    pairs = [(pos[a], pos[b]) for a, b in zip(edges[src_col].tolist(), edges[dst_col].tolist(), strict=True)
+             if a in pos and b in pos and a != b] if len(edges) else []
+    src = np.fromiter((a for a, _ in pairs), dtype=np.int64, count=len(pairs))
+    dst = np.fromiter((b for _, b in pairs), dtype=np.int64, count=len(pairs))
     n = len(kept)
     has_pred = np.zeros(n, dtype=bool)
     has_pred[dst] = True

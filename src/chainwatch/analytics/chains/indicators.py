@@ -52,7 +52,8 @@ def assign_output(members: pd.DataFrame, output: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    members : ``segment_id, uscc, is_main`` — memberships in the segments of ONE chain.
+    members : ``segment_id, uscc, is_main`` (+ ``chain_id``) — memberships; with ``chain_id`` the
+        assignment is made within each chain (a firm in two chains counts fully in each).
     output : ``uscc, output`` — the firm's output over the period (万元); missing firms have none.
 
     Returns
@@ -62,14 +63,15 @@ def assign_output(members: pd.DataFrame, output: pd.DataFrame) -> pd.DataFrame:
     segment; a multi-segment firm without a main segment is assigned to its first segment (by id)
     and flagged in ``assign_flag`` (``no_main``).
     """
-    m = members[["segment_id", "uscc", "is_main"]].copy()
+    key = ["chain_id", "uscc"] if "chain_id" in members else ["uscc"]
+    m = members[[*key[:-1], "segment_id", "uscc", "is_main"]].copy()
     m["is_main"] = m["is_main"].fillna(False).astype(bool)
     out = output.groupby("uscc", as_index=False)["output"].sum() if len(output) else \
-        pd.DataFrame({"uscc": pd.Series(dtype=str), "output": pd.Series(dtype=float)})
+        pd.DataFrame({"uscc": pd.Series(dtype=object), "output": pd.Series(dtype=float)})
     m = m.merge(out, on="uscc", how="left")
-    m = m.sort_values(["uscc", "is_main", "segment_id"], ascending=[True, False, True])
-    k = m.groupby("uscc")["segment_id"].transform("size")
-    first = ~m.duplicated("uscc")
+    m = m.sort_values([*key, "is_main", "segment_id"], ascending=[True] * len(key) + [False, True])
+    k = m.groupby(key)["segment_id"].transform("size")
+    first = ~m.duplicated(key)
     m["assigned"] = np.where(first, m["output"], 0.0)
     m["assign_flag"] = np.where((k > 1) & first & ~m["is_main"], "no_main", "")
     return m.sort_values(["segment_id", "uscc"]).reset_index(drop=True)
@@ -153,8 +155,10 @@ def import_dependence(products: pd.DataFrame, trade: pd.DataFrame, seg_output: p
     (segments, products)
         segments: ``segment_id, imports, exports, apparent_consumption, import_dependence,
         id_fallback (bool), origin_hhi, n_origins, top_origin, top_origin_share, m_over_e,
-        critical_dependence``; ``ID_s = ΣM / (Q_s + ΣM − ΣE)``; C_s ≤ 0 gives NaN and the
-        flagged fallback ``M/(Q+M)`` in ``import_dependence`` with ``id_fallback`` true.
+        critical_dependence``; ``ID_s = ΣM / (Q_s + ΣM − ΣE)``. When C_s ≤ 0 (processing trade)
+        the formula is undefined and the flagged fallback ``M/(Q+M)`` is reported instead, with
+        ``id_fallback`` true; the same fallback applies when exports exceed local output
+        (re-exports), where the formula would exceed 100 %.
         ``origin_hhi`` is the import-weighted mean of product HHIs (origins never pooled).
         products: ``segment_id, product, imports, exports, origin_hhi, n_origins, top_origin,
         top_origin_share``.
@@ -195,7 +199,7 @@ def import_dependence(products: pd.DataFrame, trade: pd.DataFrame, seg_output: p
     seg[["imports", "exports"]] = seg[["imports", "exports"]].fillna(0.0)
     seg["apparent_consumption"] = seg["q"] + seg["imports"] - seg["exports"]
     idv = _ratio(seg["imports"], seg["apparent_consumption"].where(seg["apparent_consumption"] > 0))
-    fallback = (seg["apparent_consumption"] <= 0) & (seg["q"] + seg["imports"] > 0)
+    fallback = ((seg["apparent_consumption"] <= 0) | (seg["exports"] > seg["q"])) & (seg["imports"] > 0)
     seg["import_dependence"] = np.where(fallback, _ratio(seg["imports"], seg["q"] + seg["imports"]), idv)
     seg["id_fallback"] = fallback
     w = prod[prod["imports"] > 0].copy()
@@ -276,24 +280,39 @@ def segment_local_supply(links: pd.DataFrame, segment_ids: list[str], province: 
     """Per segment: how much of local buyers' purchases of the segment's products is local.
 
     ``links`` carry a resolved ``segment_id`` (the segment of the supplied product). Returns
-    ``segment_id, purchases, local_supply, n_local_suppliers, n_domestic_alt, n_foreign_alt``;
-    the last two count distinct external suppliers (rest of China / abroad) for §1.6.
+    ``segment_id, purchases, local_supply, foreign_share, n_local_suppliers, n_domestic_alt,
+    n_foreign_alt``; ``foreign_share`` is the value share bought abroad (extra-local dependence,
+    risk-methods §1.1) and the last two count distinct external suppliers (rest of China /
+    abroad) for §1.6. Shares are NaN for a segment without purchases.
     """
-    rows = []
-    g = {k: v for k, v in links.groupby("segment_id")} if len(links) else {}
-    for seg in segment_ids:
-        part = g.get(seg)
-        if part is None or not len(part):
-            rows.append({"segment_id": seg, "purchases": 0.0, "local_supply": np.nan, "n_local_suppliers": 0,
-                         "n_domestic_alt": 0, "n_foreign_alt": 0})
-            continue
-        r = local_supply_rate(part, province)
-        tier = classify_link(part, province)
-        rows.append({"segment_id": seg, "purchases": r["purchases"], "local_supply": r["lsr"],
-                     "n_local_suppliers": int(part.loc[tier == "city", "supplier_key"].nunique()),
-                     "n_domestic_alt": int(part.loc[tier.isin(["province", "china"]), "supplier_key"].nunique()),
-                     "n_foreign_alt": int(part.loc[tier == "abroad", "supplier_key"].nunique())})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame({"segment_id": list(segment_ids)})
+    if not len(links):
+        out["purchases"] = 0.0
+        out["local_supply"] = np.nan
+        out["foreign_share"] = np.nan
+        for c in ("n_local_suppliers", "n_domestic_alt", "n_foreign_alt"):
+            out[c] = 0
+        return out
+    tier = classify_link(links, province)
+    v = links["annual_value"].astype(float).fillna(0.0)
+    f = pd.DataFrame({"segment_id": links["segment_id"], "k": links["supplier_key"], "v": v,
+                      "city": np.where(tier == "city", v, 0.0), "abroad": np.where(tier == "abroad", v, 0.0),
+                      "tier": tier.to_numpy()})
+    g = f.groupby("segment_id")
+    sums = g[["v", "city", "abroad"]].sum()
+    d = f.drop_duplicates(["segment_id", "k"])
+    counts = pd.DataFrame({"segment_id": d["segment_id"], "n_local_suppliers": d["tier"] == "city",
+                           "n_domestic_alt": d["tier"].isin(["province", "china"]),
+                           "n_foreign_alt": d["tier"] == "abroad"}).groupby("segment_id").sum()
+    out = out.join(sums, on="segment_id").join(counts, on="segment_id")
+    out["purchases"] = out["v"].fillna(0.0)
+    pos = out["purchases"].where(out["purchases"] > 0)
+    out["local_supply"] = out["city"] / pos
+    out["foreign_share"] = out["abroad"] / pos
+    for c in ("n_local_suppliers", "n_domestic_alt", "n_foreign_alt"):
+        out[c] = out[c].fillna(0).astype(int)
+    return out[["segment_id", "purchases", "local_supply", "foreign_share", "n_local_suppliers", "n_domestic_alt",
+                "n_foreign_alt"]]
 
 
 def substitution_difficulty(n_local: pd.Series, n_domestic: pd.Series, n_foreign: pd.Series,

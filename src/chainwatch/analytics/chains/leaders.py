@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from chainwatch.analytics.chains.graph import pagerank
 
 METRICS = ("share", "pull", "network")
 
 
-def _pct(s: pd.Series) -> pd.Series:
-    return s.astype(float).rank(pct=True, method="average") if len(s) else s.astype(float)
+def _pct(x: np.ndarray) -> np.ndarray:
+    """Percentile rank in (0, 1] with ties averaged (pandas ``rank(pct=True)``)."""
+    return rankdata(x, method="average") / len(x) if len(x) else np.zeros(0)
 
 
 def leader_candidates(firms: pd.DataFrame, links: pd.DataFrame, *, min_share: float = 0.05,
@@ -44,32 +46,43 @@ def leader_candidates(firms: pd.DataFrame, links: pd.DataFrame, *, min_share: fl
     flow (supplier → buyer, buyer-side pull) and on the reversed graph (supplier-side reach).
     """
     w = {m: 1.0 for m in METRICS} | (weights or {})
-    f = firms.groupby("uscc", as_index=False)["output"].sum()
-    f["output"] = f["output"].astype(float).fillna(0.0)
-    total = float(f["output"].sum())
-    f["share"] = f["output"] / total if total > 0 else np.nan
-    pos = {u: i for i, u in enumerate(f["uscc"])}
+    f = firms.groupby("uscc", as_index=False, sort=True)["output"].sum()
+    uscc = f["uscc"].tolist()
+    out = f["output"].astype(float).fillna(0.0).to_numpy()
+    n = len(uscc)
+    total = float(out.sum())
+    share = out / total if total > 0 else np.full(n, np.nan)
+    pos = {u: i for i, u in enumerate(uscc)}
+    src_l, dst_l, val_l = [], [], []
     if len(links):
-        ln = links[links["supplier_uscc"].isin(pos) & links["buyer_uscc"].isin(pos)
-                   & (links["supplier_uscc"] != links["buyer_uscc"])]
-    else:
-        ln = pd.DataFrame(columns=["supplier_uscc", "buyer_uscc", "annual_value"])
-    val = ln["annual_value"].astype(float).fillna(0.0)
-    f["pull_value"] = f["uscc"].map(val.groupby(ln["buyer_uscc"]).sum()).fillna(0.0)
-    f["local_suppliers"] = f["uscc"].map(ln.groupby("buyer_uscc")["supplier_uscc"].nunique()).fillna(0).astype(int)
-    f["local_customers"] = f["uscc"].map(ln.groupby("supplier_uscc")["buyer_uscc"].nunique()).fillna(0).astype(int)
-    n = len(f)
-    src = ln["supplier_uscc"].map(pos).to_numpy(dtype=np.int64)
-    dst = ln["buyer_uscc"].map(pos).to_numpy(dtype=np.int64)
-    wt = np.where(val.to_numpy() > 0, val.to_numpy(), 1.0) if len(ln) else np.zeros(0)
-    f["pagerank_in"] = pagerank(n, src, dst, wt)
-    f["pagerank_out"] = pagerank(n, dst, src, wt)
-    f["pct_share"] = _pct(f["share"].fillna(0.0))
-    f["pct_pull"] = (_pct(f["pull_value"]) + _pct(f["local_suppliers"])) / 2
-    f["pct_network"] = np.maximum(_pct(f["pagerank_in"]), _pct(f["pagerank_out"]))
+        for a, b, v in zip(links["supplier_uscc"].tolist(), links["buyer_uscc"].tolist(),
+                           links["annual_value"].tolist(), strict=True):
+            i, j = pos.get(a), pos.get(b)
+            if i is None or j is None or i == j:
+                continue
+            src_l.append(i)
+            dst_l.append(j)
+            val_l.append(0.0 if v is None or v != v else float(v))
+    src = np.asarray(src_l, dtype=np.int64)
+    dst = np.asarray(dst_l, dtype=np.int64)
+    val = np.asarray(val_l, dtype=float)
+    pull_value = np.bincount(dst, weights=val, minlength=n) if n else np.zeros(0)
+    pairs = np.unique(np.stack([src, dst], axis=1), axis=0) if len(src) else np.zeros((0, 2), dtype=np.int64)
+    n_sup = np.bincount(pairs[:, 1], minlength=n) if n else np.zeros(0, dtype=np.int64)
+    n_cus = np.bincount(pairs[:, 0], minlength=n) if n else np.zeros(0, dtype=np.int64)
+    wt = np.where(val > 0, val, 1.0)
+    pr_in = pagerank(n, src, dst, wt)
+    pr_out = pagerank(n, dst, src, wt)
+    pct_share = _pct(np.nan_to_num(share))
+    pct_pull = (_pct(pull_value) + _pct(n_sup.astype(float))) / 2
+    pct_network = np.maximum(_pct(pr_in), _pct(pr_out))
     wsum = sum(w[m] for m in METRICS)
-    f["score"] = sum(w[m] * f[f"pct_{m}"] for m in METRICS) / wsum
-    f["eligible"] = f["share"].fillna(0.0) >= min_share
-    f = f.sort_values(["eligible", "score", "output"], ascending=[False, False, False]).reset_index(drop=True)
-    f["rank"] = np.arange(1, n + 1)
-    return f
+    score = (w["share"] * pct_share + w["pull"] * pct_pull + w["network"] * pct_network) / wsum
+    res = pd.DataFrame({"uscc": uscc, "output": out, "share": share, "local_suppliers": n_sup.astype(int),
+                        "local_customers": n_cus.astype(int), "pull_value": pull_value, "pagerank_in": pr_in,
+                        "pagerank_out": pr_out, "pct_share": pct_share, "pct_pull": pct_pull,
+                        "pct_network": pct_network, "score": score,
+                        "eligible": np.nan_to_num(share) >= min_share})
+    res = res.sort_values(["eligible", "score", "output"], ascending=[False, False, False]).reset_index(drop=True)
+    res["rank"] = np.arange(1, n + 1)
+    return res
