@@ -55,7 +55,7 @@ def test_pooling_hides_single_source_products() -> None:
     assert u["effective_sources"] == pytest.approx(1.0) and u["band"] == "high"
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["JPN", "KOR", "DEU", "USA"]), st.floats(0.01, 1e6)),
                 min_size=1, max_size=20))
 def test_hhi_bounds(pairs: list[tuple[str, float]]) -> None:

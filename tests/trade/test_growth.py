@@ -111,7 +111,7 @@ def test_matches_independent_pandas() -> None:
         assert g["cum_share_pct"].sum() == pytest.approx(100.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("abcd"), st.integers(0, 1), st.integers(1, 6),
                           st.floats(0.5, 1e6)), min_size=2, max_size=40))
 def test_partition_identities(data: list[tuple[str, int, int, float]]) -> None:

@@ -76,7 +76,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trade.dep.explain": ("{segment}：进口 {imports} 万元，其中 {cr1}% 来自{country}（第一来源国），来源国 {n} 个，"
                           "HHI {hhi}（{band}）；对外依存度 {dep}。",
                           "{segment}: imports of {imports} (10k CNY), {cr1}% of them from {country} (first "
-                          "origin) among {n} origins; HHI {hhi} ({band}); import dependence {dep}."),
+                          "origin; origin countries: {n}); HHI {hhi} ({band}); import dependence {dep}."),
+    "trade.dep.over_one_suffix": ("（出口大于产出，可能含转口贸易，依存度超过100%）",
+                                  " (exports exceed output, likely re-exports: dependence above 100 %)"),
     "trade.dep.fallback_suffix": ("（加工贸易使表观消费≤0，按 进口/(产出+进口) 计算）",
                                   " (apparent consumption ≤ 0, processing trade: imports / (output + imports))"),
     "trade.dep.critical_suffix": ("【关键依赖：HHI>0.4、依存度>50%、进口大于出口】",

@@ -605,6 +605,8 @@ class TradeService:
                  hhi=f"{r['hhi']:.2f}", band=t(f"trade.band.{r['band']}", lang), dep=dep_txt)
         if r["dependence_method"] == "fallback":
             text += t("trade.dep.fallback_suffix", lang)
+        elif pd.notna(r["import_dependence_pct"]) and r["import_dependence_pct"] > 100.0:
+            text += t("trade.dep.over_one_suffix", lang)
         if r["critical"]:
             text += t("trade.dep.critical_suffix", lang)
         return text

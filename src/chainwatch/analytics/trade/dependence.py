@@ -9,6 +9,7 @@ risk-methods.md §1.1–1.2:
   HHI and the first-country share CR1 of the segment's pooled imports are reported beside it;
 * import dependence ``ID = M / (Q + M − E)`` (apparent consumption); when ``Q + M − E ≤ 0``
   (processing trade) the fallback ``M / (Q + M)`` is used and flagged; unknown output → null;
+  ``ID`` above 1 (exports above output: re-exports) is reported as computed, never capped;
 * bands of the HHI on the 0–1 scale: < 0.15 unconcentrated, 0.15–0.25 moderate, > 0.25 high;
 * critical dependence (EC SWD(2021) 352 style): HHI > 0.4 and ID > 0.5 and M / E > 1.
 
