@@ -214,9 +214,14 @@ class CultivationService:
         if not len(frame):
             raise NotFound("cultivation.no_enterprise", uscc=uscc)
         name = str(data["enterprise"]["name"].iloc[0])
-        target = check_tier(tier) or A.next_tier(frame, uscc)
         lang = self.cw.lang
         summary = self._decorate(A.summary(runs_all, frame, notes, lang), data["enterprise"])
+        target = check_tier(tier)
+        if target is None:  # the next tier above those held that the enterprise does not already meet
+            target = A.next_tier(frame, uscc)
+            verdict = summary.set_index("tier")["verdict"]
+            while target is not None and verdict.get(target) == "qualifies":
+                target = A.NEXT_TIER.get(target)
         meta = self._meta(d, application, runs_all, st, uscc=uscc, target_tier=target)
         if target is None:
             return Result("assess gap", meta, {"gaps": pd.DataFrame(), "assessment": summary},

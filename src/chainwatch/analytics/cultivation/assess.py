@@ -25,6 +25,7 @@ from chainwatch.analytics.cultivation.catalog import (
     round_settings,
     select,
 )
+from chainwatch.analytics.cultivation.inputs import implied_valid_to
 from chainwatch.analytics.rules.engine import (
     PASS,
     REVIEW,
@@ -255,8 +256,7 @@ def pipeline(titles: pd.DataFrame, enterprises: pd.DataFrame, memberships: pd.Da
     t = titles.copy()
     t["valid_from"] = pd.to_datetime(t["valid_from"])
     vt = pd.to_datetime(t["valid_to"])
-    yrs = t["title"].map(lambda c: validity.get(c, 3)).astype(int)
-    t["valid_to"] = vt.fillna(t["valid_from"] + pd.to_timedelta(yrs * 365.25, unit="D").dt.floor("D"))
+    t["valid_to"] = vt.fillna(implied_valid_to(t["valid_from"], t["title"], validity))
     ts = pd.Timestamp(d)
     valid = t[(t["valid_from"] <= ts) & (t["valid_to"] >= ts)]
     tier_of = {code: tier for tier, codes in TIER_TITLES.items() for code in codes}

@@ -144,6 +144,15 @@ MAKERS_FLAGS = {
 }
 
 
+def implied_valid_to(valid_from: pd.Series, title: pd.Series, validity: dict[str, int]) -> pd.Series:
+    """End of validity when a title row has none: valid_from + N years − 1 day (N per title, default 3)."""
+    years = title.map(lambda c: validity.get(c, 3)).astype(int)
+    vf = pd.to_datetime(valid_from)
+    day = vf.dt.day.where(~((vf.dt.month == 2) & (vf.dt.day == 29)), 28)
+    end = pd.to_datetime(pd.DataFrame({"year": vf.dt.year + years, "month": vf.dt.month, "day": day}), errors="coerce")
+    return end - pd.Timedelta(days=1)
+
+
 def title_frame(titles: pd.DataFrame, ids: pd.Index, d: date, validity: dict[str, int]) -> pd.DataFrame:
     """Per enterprise: ``title_<code>`` (1/0, valid on ``d``), ``title_<code>_since`` and ``_until`` dates."""
     out = pd.DataFrame(index=ids)
@@ -151,9 +160,7 @@ def title_frame(titles: pd.DataFrame, ids: pd.Index, d: date, validity: dict[str
     if len(t):
         t["valid_from"] = pd.to_datetime(t["valid_from"])
         vt = pd.to_datetime(t["valid_to"])
-        years = t["title"].map(lambda c: validity.get(c, 3)).astype(int)
-        implied = t["valid_from"] + pd.to_timedelta(years * 365.25, unit="D").dt.floor("D") - pd.Timedelta(days=1)
-        t["valid_to"] = vt.fillna(implied)
+        t["valid_to"] = vt.fillna(implied_valid_to(t["valid_from"], t["title"], validity))
         ts = pd.Timestamp(d)
         t = t[(t["valid_from"] <= ts) & (t["valid_to"] >= ts)]
     for code in TITLE_CODES:

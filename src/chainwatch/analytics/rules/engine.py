@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainwatch.analytics.rules.attributes import ATTRIBUTES
+from chainwatch.analytics.rules.attributes import ATTRIBUTES, CATEGORY_VALUES
 from chainwatch.analytics.rules.model import Group, Leaf, Node, RuleFile, ScoreItem
 from chainwatch.analytics.rules.values import format_value
 
@@ -159,6 +159,24 @@ def _gap(x: np.ndarray, op: str, t: Any) -> np.ndarray:
     return np.clip(np.nan_to_num(g, nan=1.0), 0.0, 1.0)
 
 
+def item_floor(it: ScoreItem) -> float:
+    """The fewest points an item can give whatever its (unknown) input is."""
+    if it.method == "bands":
+        return min([it.otherwise] + [b.points for b in it.bands])
+    if it.method == "map":
+        kind = ATTRIBUTES[str(it.attribute)].kind if it.attribute in ATTRIBUTES else ""
+        domain = {"true", "false"} if kind == "bool" else set(CATEGORY_VALUES.get(str(it.attribute), ()))
+        covered = bool(domain) and domain <= set(it.mapping)
+        return min(list(it.mapping.values()) + ([] if covered else [it.otherwise]))
+    if it.method == "first_true":
+        return it.otherwise
+    if it.method == "supplied":
+        return it.lo
+    if it.method == "best_of":
+        return max(item_floor(p) for p in it.parts)
+    return 0.0
+
+
 class _Evaluator:
     def __init__(self, rules: RuleFile, inputs: Inputs, settings: dict[str, Any], application: str | None) -> None:
         self.rules = rules
@@ -221,7 +239,7 @@ class _Evaluator:
                 if it.dimension != did:
                     continue
                 p = self.points[it.id]
-                lo += np.nan_to_num(p, nan=0.0)
+                lo += np.where(np.isnan(p), item_floor(it), p)
                 hi += np.where(np.isnan(p), it.max, p)
             self.smin[did], self.smax[did] = lo, hi
             tot_min += lo
