@@ -176,3 +176,20 @@ def test_willems_chains_match_reference_and_bom_reach(chain):
                 hh = cascade(net, psi * 0.6, direction=d, tol=1e-13, max_sweeps=5000).h
                 ref = reference_cascade(n, links, (psi * 0.6).tolist(), direction=d)
                 np.testing.assert_allclose(hh, ref, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_frontier_equals_full_sweeps(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 60, 300
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    k = src != dst
+    net = Network.build(n, src[k], dst[k], rng.uniform(1, 5, k.sum()), input_class=rng.integers(0, 4, k.sum()),
+                        essential=rng.random(k.sum()) < 0.5, internal=np.arange(n) < 55)
+    psi = np.zeros(n)
+    psi[rng.integers(0, n, 2)] = rng.uniform(0.2, 1, 2)
+    frontier = cascade(net, psi, tol=1e-12, full_frac=2.0)
+    full = cascade(net, psi, tol=1e-12, full_frac=0.0)
+    np.testing.assert_allclose(frontier.h, full.h, atol=1e-9)
+    assert np.all(frontier.h[55:] == 1.0 - psi[55:])   # external nodes carry only their own shock

@@ -34,7 +34,7 @@ def test_scenario_errors_name_file_item_and_problem():
     assert ("shocks[2]", "country") in rows and ("shocks[2]", "hs") in rows
     assert ("shocks[3]", "target") in rows and ("shocks[4]", "") in rows and ("shocks[5]", "colour") in rows
     assert err.key == "shock.scenario.invalid" and err.params["file"] == "s.yaml"
-    assert "s.yaml: top.model: unknown model 'magic'" in err.message("en")
+    assert "s.yaml: top.model: 'magic' is not valid" in err.message("en")
     assert "情景 s.yaml 有" in err.message("zh")
 
 
@@ -216,3 +216,10 @@ def test_cli_io_on_nbs_table():
     assert r.exit_code == 1
     r = CliRunner().invoke(app, ["io", "leontief", "--table", str(path), "--shock", "001"])
     assert r.exit_code == 1
+
+
+def test_scenario_problem_rows_in_chinese():
+    with pytest.raises(ValidationFailed) as e:
+        validate_scenario({"shocks": [{"enterprise": "A", "capacity_pct": 120}]}, "s.yaml", lang="zh")
+    row = e.value.errors[0]
+    assert row["key"] == "shock.p.range" and row["problem"] == "应在 0–100 之间，实际为 120"

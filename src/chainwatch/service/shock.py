@@ -127,7 +127,7 @@ class ShockService:
     # -- scenarios ------------------------------------------------------------------------------
     def validate(self, scenario: dict[str, Any] | str | Path) -> dict[str, Any]:
         raw, file = load_scenario(scenario)
-        return validate_scenario(raw, file)
+        return validate_scenario(raw, file, self.cw.lang)
 
     def run(self, scenario: dict[str, Any] | str | Path, save: str | None = None) -> Result:
         """Run a scenario (mapping or file); with ``save`` store the results under that name."""

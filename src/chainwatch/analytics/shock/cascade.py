@@ -97,7 +97,11 @@ class Network:
         m = src.shape[0]
         cls_ = src if input_class is None else np.asarray(input_class, dtype=np.int64)
         ess = np.ones(m, dtype=bool) if essential is None else np.asarray(essential, dtype=bool)
-        order = np.lexsort((src, ~ess, cls_, dst))
+        ncls = int(cls_.max()) + 1 if m else 1
+        if ncls < 0 or n * ncls * 2 > 2**62:
+            order = np.lexsort((~ess, cls_, dst))
+        else:  # one int64 key sorts faster than a lexsort on three arrays
+            order = np.argsort((dst * ncls + cls_) * 2 + (~ess), kind="stable")
         src, dst, w, cls_, ess = src[order], dst[order], w[order], cls_[order], ess[order]
         if m:
             new = np.empty(m, dtype=bool)
@@ -143,15 +147,22 @@ class Network:
 def _downstream(net: Network, nodes: np.ndarray, h: np.ndarray, cap: np.ndarray | None,
                 stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h^d for ``nodes`` and the groups evaluated with their pure-delivery availability."""
-    gr = _ranges(net.b_gptr[nodes], net.b_gptr[nodes + 1])
+    if nodes.size == net.n:  # every node: no gathering needed
+        gr = np.arange(net.g_base.size)
+        local = net.grp
+        flow = net.w * h[net.src]
+        if cap is not None:
+            flow = flow * cap
+    else:
+        gr = _ranges(net.b_gptr[nodes], net.b_gptr[nodes + 1])
+        counts = np.diff(net.g_eptr)[gr]
+        links = _ranges(net.g_eptr[gr], net.g_eptr[gr + 1])
+        local = np.repeat(np.arange(gr.size), counts)
+        flow = net.w[links] * h[net.src[links]]
+        if cap is not None:
+            flow = flow * cap[links]
     if gr.size == 0:
         return np.ones(nodes.size), gr, np.zeros(0)
-    counts = np.diff(net.g_eptr)[gr]
-    links = _ranges(net.g_eptr[gr], net.g_eptr[gr + 1])
-    local = np.repeat(np.arange(gr.size), counts)
-    flow = net.w[links] * h[net.src[links]]
-    if cap is not None:
-        flow = flow * cap[links]
     r = np.bincount(local, weights=flow, minlength=gr.size) / net.g_base[gr]
     r = np.minimum(r, 1.0)
     reff = r if stock is None else np.minimum(1.0, r + stock[gr])
@@ -165,6 +176,9 @@ def _downstream(net: Network, nodes: np.ndarray, h: np.ndarray, cap: np.ndarray 
 
 
 def _upstream(net: Network, nodes: np.ndarray, h: np.ndarray) -> np.ndarray:
+    if nodes.size == net.n:
+        lost = np.bincount(net.src, weights=net.w * (1.0 - h[net.dst]), minlength=net.n)
+        return 1.0 - lost / net.s
     links = net.out_link[_ranges(net.out_ptr[nodes], net.out_ptr[nodes + 1])]
     counts = net.out_ptr[nodes + 1] - net.out_ptr[nodes]
     local = np.repeat(np.arange(nodes.size), counts)
@@ -185,7 +199,7 @@ class CascadeState:
 
 def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.ndarray | None = None,
             stock: np.ndarray | None = None, tol: float = 1e-6, max_sweeps: int = 100,
-            track_paths: bool = True) -> CascadeState:
+            track_paths: bool = True, full_frac: float = 0.1) -> CascadeState:
     """Propagate one shock to its fixed point.
 
     Parameters
@@ -197,6 +211,7 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
         imports of a product from a country); 1 = unaffected.
     stock : optional (G,) inventory per input group, in periods of base use, added to availability.
     tol, max_sweeps : stop when no level changes by more than ``tol`` or after ``max_sweeps``.
+    full_frac : above this share of nodes in the frontier, sweep every node (same result, less overhead).
 
     Returns
     -------
@@ -233,8 +248,13 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
         if first:
             parts.append(changed)
             first = False
-        cand = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        cand = cand[internal_idx[cand]]
+        mark = np.zeros(net.n, dtype=bool)
+        for part in parts:
+            mark[part] = True
+        mark &= internal_idx
+        cand = np.flatnonzero(mark)
+        if cand.size > full_frac * net.n:  # a large frontier: a full sweep is cheaper than gathering
+            cand = np.arange(net.n)
         if cand.size == 0:
             break
         new = np.minimum(h[cand], limit[cand])
@@ -244,6 +264,8 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
         if up:
             new = np.minimum(new, _upstream(net, cand, h))
         new = np.clip(new, 0.0, 1.0)
+        if cand.size == net.n:
+            new = np.where(internal_idx, new, h)
         drop = h[cand] - new
         moved = cand[drop > tol]
         if track_paths and moved.size:
@@ -252,7 +274,10 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
         touched.append(cand)
         changed = moved
         sweeps += 1
-    return CascadeState(h, np.unique(np.concatenate(touched)), pred, via, sweeps)
+    tmark = np.zeros(net.n, dtype=bool)
+    for part in touched:
+        tmark[part] = True
+    return CascadeState(h, np.flatnonzero(tmark), pred, via, sweeps)
 
 
 def _record_paths(net: Network, moved: np.ndarray, changed: np.ndarray, h: np.ndarray, pred: np.ndarray,

@@ -28,7 +28,7 @@ A scenario is a YAML (or JSON) mapping::
         capacity_pct: 70                 # IIM: capacity (inoperability 30 %)
 
 Validation collects every problem and raises one :class:`ValidationFailed` whose ``errors`` list
-holds ``{"file", "item", "field", "problem"}`` rows.
+holds ``{"file", "item", "field", "key", "params", "problem"}`` rows.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from typing import Any
 import yaml
 
 from chainwatch.errors import InputError, ValidationFailed
+from chainwatch.i18n import t
 
 MODELS = ("cascade", "leontief", "ghosh", "iim")
 DIRECTIONS = ("downstream", "upstream", "both")
@@ -70,94 +71,96 @@ def load_scenario(source: dict[str, Any] | str | Path) -> tuple[dict[str, Any], 
     return data, str(p)
 
 
+def _e(file: str, item: str, field: str, key: str, **params: Any) -> dict[str, Any]:
+    """One problem row: where (file, item, field) and what (a catalogue key and its parameters)."""
+    return {"file": file, "item": item, "field": field, "key": key, "params": params}
+
+
+def problem_text(e: dict[str, Any], lang: str = "en") -> str:
+    """The problem of an error row in ``lang``."""
+    return t(e["key"], lang, **e["params"])
+
+
 def _number(errors: list[dict[str, str]], file: str, item: str, key: str, value: Any, lo: float, hi: float | None,
             integer: bool = False) -> Any:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     if ok and integer and float(value) != int(value):
         ok = False
     if not ok:
-        errors.append({"file": file, "item": item, "field": key,
-                       "problem": f"must be {'a whole number' if integer else 'a number'}, got {value!r}"})
+        errors.append(_e(file, item, key, "shock.p.integer" if integer else "shock.p.number", value=repr(value)))
         return None
     if value < lo or (hi is not None and value > hi):
-        rng = f"{lo}–{hi}" if hi is not None else f"≥ {lo}"
-        errors.append({"file": file, "item": item, "field": key, "problem": f"must be in {rng}, got {value}"})
+        errors.append(_e(file, item, key, "shock.p.range", lo=lo, hi=hi, value=value))
         return None
     return int(value) if integer else float(value)
 
 
-def validate_scenario(raw: dict[str, Any], file: str = "<scenario>") -> dict[str, Any]:
+def validate_scenario(raw: dict[str, Any], file: str = "<scenario>", lang: str = "en") -> dict[str, Any]:
     """Check a raw scenario and return it normalised (defaults filled, types fixed).
 
     Raises
     ------
     ValidationFailed
         With every problem found; ``errors`` rows name the file, the item (``top`` or ``shocks[i]``),
-        the field and what is wrong.
+        the field and what is wrong (``key``/``params`` from the catalogue, ``problem`` in ``lang``).
     """
     errs: list[dict[str, str]] = []
     sc: dict[str, Any] = {**DEFAULTS, **{k: v for k, v in raw.items() if k in TOP_KEYS}}
     for k in sorted(set(raw) - TOP_KEYS):
-        errs.append({"file": file, "item": "top", "field": str(k),
-                     "problem": f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})"})
+        errs.append(_e(file, "top", str(k), "shock.p.unknown_key", allowed=", ".join(sorted(TOP_KEYS))))
     sc["name"] = str(raw.get("name") or Path(file).stem)
     if sc["model"] not in MODELS:
-        errs.append({"file": file, "item": "top", "field": "model",
-                     "problem": f"unknown model {sc['model']!r} (one of {', '.join(MODELS)})"})
+        errs.append(_e(file, "top", "model", "shock.p.one_of", value=repr(sc["model"]), allowed=", ".join(MODELS)))
     if sc["direction"] not in DIRECTIONS:
-        errs.append({"file": file, "item": "top", "field": "direction",
-                     "problem": f"must be one of {', '.join(DIRECTIONS)}"})
+        errs.append(_e(file, "top", "direction", "shock.p.one_of", value=repr(sc["direction"]),
+                       allowed=", ".join(DIRECTIONS)))
     if sc["recovery"] not in RECOVERIES:
-        errs.append({"file": file, "item": "top", "field": "recovery",
-                     "problem": f"must be one of {', '.join(RECOVERIES)}"})
+        errs.append(_e(file, "top", "recovery", "shock.p.one_of", value=repr(sc["recovery"]),
+                       allowed=", ".join(RECOVERIES)))
     sc["horizon_months"] = _number(errs, file, "top", "horizon_months", sc["horizon_months"], 1, 120, True)
     sc["inventory_days"] = _number(errs, file, "top", "inventory_days", sc["inventory_days"], 0, 3650)
     sc["recovery_months"] = _number(errs, file, "top", "recovery_months", sc["recovery_months"], 0, 120, True)
     io_model = sc["model"] in ("leontief", "ghosh", "iim")
     if io_model and not sc.get("table"):
-        errs.append({"file": file, "item": "top", "field": "table", "problem": "IO models need a table file"})
+        errs.append(_e(file, "top", "table", "shock.p.io_table"))
     if sc.get("table") and file != "<scenario>" and not Path(str(sc["table"])).is_absolute():
         sc["table"] = str((Path(file).parent / str(sc["table"])).resolve())
     shocks = raw.get("shocks")
     if not isinstance(shocks, list) or not shocks:
-        errs.append({"file": file, "item": "top", "field": "shocks", "problem": "a non-empty list of shocks is required"})
+        errs.append(_e(file, "top", "shocks", "shock.p.shocks_required"))
         shocks = []
     out = []
     for i, sh in enumerate(shocks):
         item = f"shocks[{i + 1}]"
         if not isinstance(sh, dict):
-            errs.append({"file": file, "item": item, "field": "", "problem": "must be a mapping"})
+            errs.append(_e(file, item, "", "shock.p.mapping"))
             continue
         for k in sorted(set(sh) - SHOCK_KEYS):
-            errs.append({"file": file, "item": item, "field": str(k), "problem": "unknown key"})
+            errs.append(_e(file, item, str(k), "shock.p.unknown_key", allowed=", ".join(sorted(SHOCK_KEYS))))
         targets = [t for t in TARGETS if t in sh]
         if len(targets) != 1:
-            errs.append({"file": file, "item": item, "field": "target",
-                         "problem": f"exactly one of {', '.join(TARGETS)} is required, found {targets or 'none'}"})
+            errs.append(_e(file, item, "target", "shock.p.target", allowed=", ".join(TARGETS),
+                           found=", ".join(targets) or "-"))
             continue
         tgt = targets[0]
         norm: dict[str, Any] = {"target": tgt, "id": str(sh[tgt]).strip()}
         if not norm["id"]:
-            errs.append({"file": file, "item": item, "field": tgt, "problem": "is empty"})
+            errs.append(_e(file, item, tgt, "shock.p.empty"))
         if tgt == "sector" and not io_model:
-            errs.append({"file": file, "item": item, "field": tgt, "problem": "sector shocks need an IO model"})
+            errs.append(_e(file, item, tgt, "shock.p.sector_needs_io"))
         if tgt != "sector" and io_model:
-            errs.append({"file": file, "item": item, "field": tgt,
-                         "problem": f"IO model {sc['model']} takes sector shocks only"})
+            errs.append(_e(file, item, tgt, "shock.p.io_sector_only", model=sc["model"]))
         if tgt == "country":
             norm["id"] = norm["id"].upper()
             if len(norm["id"]) != 3 or not norm["id"].isalpha():
-                errs.append({"file": file, "item": item, "field": "country",
-                             "problem": f"must be an ISO 3166 alpha-3 code, got {sh[tgt]!r}"})
+                errs.append(_e(file, item, "country", "shock.p.iso3", value=repr(sh[tgt])))
         hs = sh.get("hs", [])
         hs = [hs] if isinstance(hs, (str, int)) else hs
         if not isinstance(hs, list) or any(not str(h).isdigit() or len(str(h)) not in (2, 4, 6, 8, 10) for h in hs):
-            errs.append({"file": file, "item": item, "field": "hs",
-                         "problem": f"must be a list of 2/4/6-digit HS codes, got {sh.get('hs')!r}"})
+            errs.append(_e(file, item, "hs", "shock.p.hs", value=repr(sh.get("hs"))))
             hs = []
         if hs and tgt not in ("country", "supplier"):
-            errs.append({"file": file, "item": item, "field": "hs",
-                         "problem": "hs applies to country and supplier shocks only"})
+            errs.append(_e(file, item, "hs", "shock.p.hs_target"))
         norm["hs"] = [str(h) for h in hs]
         cap = _number(errs, file, item, "capacity_pct", sh.get("capacity_pct", 0), 0, 100)
         norm["capacity_pct"] = cap
@@ -166,14 +169,13 @@ def validate_scenario(raw: dict[str, Any], file: str = "<scenario>") -> dict[str
         norm["start_month"] = _number(errs, file, item, "start_month", sh.get("start_month", 1), 1, horizon, True)
         norm["recovery"] = sh.get("recovery", sc["recovery"])
         if norm["recovery"] not in RECOVERIES:
-            errs.append({"file": file, "item": item, "field": "recovery",
-                         "problem": f"must be one of {', '.join(RECOVERIES)}"})
+            errs.append(_e(file, item, "recovery", "shock.p.one_of", value=repr(norm["recovery"]),
+                           allowed=", ".join(RECOVERIES)))
         norm["recovery_months"] = _number(errs, file, item, "recovery_months",
                                           sh.get("recovery_months", sc["recovery_months"] or 0), 0, 120, True)
         if "demand_change" in sh or "demand_change_pct" in sh:
             if sc["model"] not in ("leontief", "ghosh", "iim"):
-                errs.append({"file": file, "item": item, "field": "demand_change",
-                             "problem": "demand changes apply to IO models only"})
+                errs.append(_e(file, item, "demand_change", "shock.p.demand_io_only"))
             if "demand_change" in sh:
                 norm["demand_change"] = _number(errs, file, item, "demand_change", sh["demand_change"],
                                                 -1e18, 1e18)
@@ -181,17 +183,19 @@ def validate_scenario(raw: dict[str, Any], file: str = "<scenario>") -> dict[str
                 norm["demand_change_pct"] = _number(errs, file, item, "demand_change_pct",
                                                     sh["demand_change_pct"], -100, 1e6)
         elif sc["model"] in ("leontief", "ghosh"):
-            errs.append({"file": file, "item": item, "field": "demand_change",
-                         "problem": f"model {sc['model']} needs demand_change or demand_change_pct"})
+            errs.append(_e(file, item, "demand_change", "shock.p.demand_needed", model=sc["model"]))
         norm["explicit_capacity"] = "capacity_pct" in sh
         out.append(norm)
     sc["shocks"] = out
     if errs:
+        for e in errs:
+            e["problem"] = problem_text(e, lang)
         raise ValidationFailed("shock.scenario.invalid", errors=errs, file=file, n=len(errs),
-                               first=format_error(errs[0]))
+                               first=format_error(errs[0], lang))
     return sc
 
 
-def format_error(e: dict[str, str]) -> str:
+def format_error(e: dict[str, Any], lang: str = "en") -> str:
+    """``file: item.field: problem`` for one error row."""
     where = e["item"] + (f".{e['field']}" if e.get("field") else "")
-    return f"{e['file']}: {where}: {e['problem']}"
+    return f"{e['file']}: {where}: {problem_text(e, lang)}"
