@@ -30,7 +30,7 @@ from chainwatch.store.importer import import_file, import_frame
 
 def make_csv(path: Path, rows: int, seed: int = 7) -> list[str]:
     months = 60
-    n_ent = max(1, rows // months)
+    n_ent = max(1, -(-rows // months))
     usccs = [make_uscc(f"91330200MA{i:07d}") for i in range(n_ent)]
     rng = np.random.default_rng(seed)
     periods = [f"{2017 + m // 12}-{m % 12 + 1:02d}" for m in range(months)]

@@ -86,22 +86,22 @@ class Store:
             )
             done = {r[0] for r in self.con.execute("SELECT number FROM schema_migration").fetchall()}
             applied = []
-            for number, name, sql in migrations():
-                if number in done:
-                    continue
-                self.con.execute("BEGIN TRANSACTION")
-                try:
+            pending = [m for m in migrations() if m[0] not in done]
+            if not pending:
+                return applied
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                for number, name, sql in pending:
                     self.con.execute(sql)
                     self.con.execute("INSERT INTO schema_migration VALUES (?, ?, ?)", [number, name, datetime.now()])
-                    self.con.execute("COMMIT")
-                except Exception:
-                    self.con.execute("ROLLBACK")
-                    raise
-                applied.append(f"{number:03d}_{name}")
-            if applied:
+                    applied.append(f"{number:03d}_{name}")
                 from chainwatch.store.reference import seed_reference
 
                 seed_reference(self)
+                self.con.execute("COMMIT")
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
             return applied
 
     def schema_version(self) -> int:

@@ -107,23 +107,22 @@ def _load_csv(store: Store, path: Path, encoding: str | None) -> list[str]:
                 os.unlink(tmp)
             raise InputError("import.bad_encoding", file=path.name) from exc
         src = Path(tmp)
+    opts = ("all_varchar = true, header = true, auto_detect = true, normalize_names = false, null_padding = true, "
+            "strict_mode = false")
     try:
+        cols = [r[0] for r in store.con.execute(f"DESCRIBE SELECT * FROM read_csv(?, {opts})", [str(src)]).fetchall()]
+        select = ", ".join(f'"{c}" AS "{c.lstrip(chr(0xFEFF))}"' for c in (c.replace('"', '""') for c in cols))
         store.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _imp_raw AS SELECT * FROM read_csv(?, all_varchar = true, header = true, "
-            "auto_detect = true, normalize_names = false, null_padding = true, strict_mode = false)",
-            [str(src)]).fetchall()
+            f"CREATE OR REPLACE TEMP TABLE _imp_src AS SELECT row_number() OVER () + 1 AS _row, {select} "
+            f"FROM read_csv(?, {opts})", [str(src)]).fetchall()
+    except InputError:
+        raise
     except Exception as exc:  # duckdb parse errors
         raise InputError("import.unreadable", file=path.name, detail=str(exc).splitlines()[0]) from exc
     finally:
         if tmp:
             os.unlink(tmp)
-    cols = [r[0] for r in store.con.execute("DESCRIBE _imp_raw").fetchall()]
-    # strip a BOM that survived on the first header
-    if cols and cols[0].startswith("\ufeff"):
-        store.con.execute(f'ALTER TABLE _imp_raw RENAME COLUMN "{cols[0]}" TO "{cols[0][1:]}"').fetchall()
-        cols[0] = cols[0][1:]
-    store.con.execute("CREATE OR REPLACE TEMP TABLE _imp_src AS SELECT row_number() OVER () + 1 AS _row, * FROM _imp_raw").fetchall()
-    store.con.execute("DROP TABLE _imp_raw").fetchall()
+    cols = [c.lstrip("\ufeff") for c in cols]
     return cols
 
 
@@ -264,14 +263,29 @@ def _period_expr(v: str) -> str:
             f"TRY_CAST(regexp_extract({v}, '年(\\d{{1,2}})月', 1) AS INTEGER)) ELSE NULL END")
 
 
-def _typed_expr(col: Column, raw: str, factor: float | None) -> tuple[str, str]:
-    """(SQL giving the typed value or NULL, SQL giving an error key or NULL) for one column."""
-    v = _clean_expr(raw)
-    num = f"TRY_CAST(replace({v}, ',', '') AS DOUBLE)"
+def _num_expr(v: str) -> str:
+    """Parse a number; thousands separators are accepted (the slower path runs only when needed)."""
+    return (f"coalesce(TRY_CAST({v} AS DOUBLE), CASE WHEN contains({v}, ',') "
+            f"THEN TRY_CAST(replace(trim({v}), ',', '') AS DOUBLE) END)")
+
+
+def _typed_expr(col: Column, raw: str, factor: float | None, parsed: tuple[str, str] | None = None) -> tuple[str, str]:
+    """(SQL giving the typed value or NULL, SQL giving an error key or NULL) for one column.
+
+    ``parsed`` names already computed (cleaned text, parsed number) columns, so a number is parsed once.
+    """
+    v, num = parsed if parsed else (_clean_expr(raw), _num_expr(_clean_expr(raw)))
     ty = col.type
-    if ty in ("money", "float", "share"):
-        typed = num if not factor or factor == 1.0 else f"({num} * {factor!r})"
-        checks = [f"WHEN {num} IS NULL OR isnan({num}) OR isinf({num}) THEN 'v.number'"]
+    blank = f"({v} IS NULL OR trim({v}) = '')" if parsed else f"{v} IS NULL"
+    if ty in ("money", "float", "share", "int", "year"):
+        checks = [f"WHEN isnan({num}) OR isinf({num}) THEN 'v.number'"]
+        if ty in ("int", "year"):
+            checks.append(f"WHEN {num} <> floor({num}) THEN '{'v.year' if ty == 'year' else 'v.integer'}'")
+            typed = f"CAST({num} AS BIGINT)"
+        else:
+            typed = num if not factor or factor == 1.0 else f"({num} * {factor!r})"
+        if ty == "year":
+            checks.append(f"WHEN {num} < 1900 OR {num} > 2100 THEN 'v.year'")
         if not col.negative_ok:
             checks.append(f"WHEN {num} < 0 THEN 'v.negative'")
         if ty == "share":
@@ -280,20 +294,12 @@ def _typed_expr(col: Column, raw: str, factor: float | None) -> tuple[str, str]:
             checks.append(f"WHEN {num} < {col.lo} THEN 'v.range'")
         if col.hi is not None:
             checks.append(f"WHEN {num} > {col.hi} THEN 'v.range'")
-        err = f"CASE WHEN {v} IS NULL THEN NULL {' '.join(checks)} ELSE NULL END"
+        bad = "v.year" if ty == "year" else "v.integer" if ty == "int" else "v.number"
+        err = (f"CASE WHEN {num} IS NOT NULL THEN CASE {' '.join(checks)} END "
+               f"WHEN {blank} THEN NULL ELSE '{bad}' END")
+        if ty in ("int", "year"):
+            typed = f"CASE WHEN {num} = floor({num}) AND NOT isinf({num}) THEN {typed} END"
         return typed, err
-    if ty in ("int", "year"):
-        typed = f"TRY_CAST(TRY_CAST(replace({v}, ',', '') AS DOUBLE) AS BIGINT)"
-        checks = [f"WHEN {num} IS NULL OR {num} <> floor({num}) THEN '{'v.year' if ty == 'year' else 'v.integer'}'"]
-        if ty == "year":
-            checks.append(f"WHEN {num} < 1900 OR {num} > 2100 THEN 'v.year'")
-        if col.lo is not None:
-            checks.append(f"WHEN {num} < {col.lo} THEN 'v.range'")
-        if col.hi is not None:
-            checks.append(f"WHEN {num} > {col.hi} THEN 'v.range'")
-        if not col.negative_ok and ty == "int":
-            checks.append(f"WHEN {num} < 0 THEN 'v.negative'")
-        return typed, f"CASE WHEN {v} IS NULL THEN NULL {' '.join(checks)} ELSE NULL END"
     if ty == "bool":
         low = f"lower({v})"
         typed = f"CASE WHEN {low} IN ('1','true','yes','y','是','t') THEN TRUE WHEN {low} IN ('0','false','no','n','否','f') THEN FALSE END"
@@ -337,21 +343,52 @@ def _typed_expr(col: Column, raw: str, factor: float | None) -> tuple[str, str]:
     return v, "NULL"
 
 
+LOOKUP_TYPES = frozenset({"uscc", "period", "region", "industry", "hs", "iso3", "enum", "date", "bool", "year"})
+
+
 def _validate(store: Store, kind: Kind, mapping: dict[str, str], factors: dict[str, float]) -> None:
-    """Build _imp_stage (typed values + _row) and _imp_err (row, column, value, key, params)."""
-    typed_cols, err_cols = [], []
-    for col in kind.columns:
+    """Build _imp_stage (typed values + _row) and _imp_err (row, column, value, key, params).
+
+    Code-like columns (USCC, period, region …) repeat few distinct values over many rows: they are
+    checked once per distinct value in a small lookup table and joined back; numbers are checked per row.
+    """
+    typed_cols, err_cols, joins, pre, lk_cols = [], [], [], [], []
+    for i, col in enumerate(kind.columns):
         if col.name not in mapping:
             continue
         raw = mapping[col.name]
-        typed, err = _typed_expr(col, raw, factors.get(col.name))
+        if col.type in LOOKUP_TYPES:
+            typed, err = _typed_expr(col, "raw", factors.get(col.name))
+            if col.required:
+                err = f"CASE WHEN {_clean_expr('raw')} IS NULL THEN 'v.required' ELSE {err} END"
+            store.con.execute(
+                f'CREATE OR REPLACE TEMP TABLE _imp_lk{i} AS SELECT raw, {typed} AS t, {err} AS e '
+                f'FROM (SELECT DISTINCT "{raw}" AS raw FROM _imp_src)').fetchall()
+            joins.append(f'LEFT JOIN _imp_lk{i} ON _imp_lk{i}.raw IS NOT DISTINCT FROM src."{raw}"')
+            lk_cols += [f'_imp_lk{i}.t AS "t__{i}"', f'_imp_lk{i}.e AS "x__{i}"']
+            typed_cols.append(f'"t__{i}" AS "{col.name}"')
+            err_cols.append(f'"x__{i}" AS "e__{col.name}"')
+            continue
+        if col.type in ("money", "float", "share", "int"):
+            pre.append(f'src."{raw}" AS "c__{i}"')
+            pre.append(f'{_num_expr(f"src.{chr(34)}{raw}{chr(34)}")} AS "n__{i}"')
+            typed, err = _typed_expr(col, raw, factors.get(col.name), parsed=(f'"c__{i}"', f'"n__{i}"'))
+            missing = f"\"n__{i}\" IS NULL AND (\"c__{i}\" IS NULL OR trim(\"c__{i}\") = '')"
+        else:
+            pre.append(f'{_clean_expr(raw)} AS "c__{i}"')
+            typed, err = _typed_expr(col, f"c__{i}", factors.get(col.name), parsed=(f'"c__{i}"', "NULL"))
+            missing = f'"c__{i}" IS NULL'
         if col.required:
-            err = f"CASE WHEN {_clean_expr(raw)} IS NULL THEN 'v.required' ELSE {err} END"
+            err = f"CASE WHEN {missing} THEN 'v.required' ELSE {err} END"
         typed_cols.append(f"{typed} AS \"{col.name}\"")
         err_cols.append(f"{err} AS \"e__{col.name}\"")
+    inner = ", ".join(["src._row", *pre, *lk_cols])
     store.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _imp_stage AS SELECT _row, {', '.join(typed_cols)}, {', '.join(err_cols)} FROM _imp_src"
+        f"CREATE OR REPLACE TEMP TABLE _imp_stage AS SELECT _row, {', '.join(typed_cols)}, {', '.join(err_cols)} "
+        f"FROM (SELECT {inner} FROM _imp_src src {' '.join(joins)})"
     ).fetchall()
+    for i in range(len(kind.columns)):
+        store.con.execute(f"DROP TABLE IF EXISTS _imp_lk{i}").fetchall()
     unions = []
     for col in kind.columns:
         if col.name not in mapping:
@@ -379,12 +416,15 @@ def _check_rows(store: Store, kind: Kind, mapping: dict[str, str]) -> None:
     """Duplicates within the file, references and cross-column rules (only on otherwise-valid cells)."""
     key_cols = [k for k in kind.key if k in mapping]
     if key_cols:
-        key_concat = " || '|' || ".join(f"coalesce(CAST(\"{k}\" AS VARCHAR), '')" for k in key_cols)
+        keys = ", ".join(f'"{k}"' for k in key_cols)
+        key_concat = " || '|' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in key_cols)
+        match = " AND ".join(f's."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key_cols)
         shown = mapping[key_cols[0]].replace("'", "''")
         _err_insert(store, f"""
-            SELECT _row, '{shown}', k, 'v.duplicate', json_object('first', first_row, 'key', k)::VARCHAR FROM (
-              SELECT _row, {key_concat} AS k, min(_row) OVER (PARTITION BY {key_concat}) AS first_row FROM _imp_stage
-            ) WHERE _row <> first_row""")
+            SELECT s._row, '{shown}', {key_concat}, 'v.duplicate', json_object('first', d.first_row, 'key', {key_concat})::VARCHAR
+            FROM _imp_stage s JOIN (SELECT {keys}, min(_row) AS first_row FROM _imp_stage GROUP BY {keys} HAVING count(*) > 1) d
+              ON {match}
+            WHERE s._row <> d.first_row""")
     for ref in kind.refs:
         if ref.column not in mapping:
             continue
@@ -461,12 +501,13 @@ def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportRepo
     present = [c.name for c in kind.columns if c.name in mapping]
     derived = {k: v for k, v in kind.derived.items()}
     select = ", ".join([f'"{c}"' for c in present] + [f"{expr} AS \"{name}\"" for name, expr in derived.items()])
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _imp_valid AS SELECT {select} FROM _imp_stage
-                    WHERE _row NOT IN (SELECT _row FROM _imp_err)""").fetchall()
+    where = "WHERE _row NOT IN (SELECT _row FROM _imp_err)" if report.rows_rejected else ""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _imp_valid AS SELECT {select} FROM _imp_stage {where}").fetchall()
     keys = list(kind.key)
-    for k in keys:
-        if k not in present:  # optional key column absent from the file (trade_flow uscc/region)
-            con.execute(f'ALTER TABLE _imp_valid ADD COLUMN "{k}" VARCHAR').fetchall()
+    missing_keys = [k for k in keys if k not in present]  # optional key absent from the file (trade_flow)
+    if missing_keys:
+        extra = ", ".join(f'CAST(NULL AS VARCHAR) AS "{k}"' for k in missing_keys)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _imp_valid AS SELECT {select}, {extra} FROM _imp_stage {where}").fetchall()
     value_cols = [c for c in present + list(derived) if c not in keys]
     join = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
     key_text = " || '|' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in keys)
@@ -533,7 +574,8 @@ def _run(store: Store, kind_name: str, loader: Any, *, file: str, sha256: str, u
                 _apply(store, kind, mapping, report, actor, unit)
             return report
         finally:
-            for tmp in ("_imp_src", "_imp_stage", "_imp_err", "_imp_valid", "_imp_changed"):
+            store.con.execute("DROP VIEW IF EXISTS _imp_valid").fetchall()
+            for tmp in ("_imp_src", "_imp_stage", "_imp_err", "_imp_changed"):
                 store.con.execute(f"DROP TABLE IF EXISTS {tmp}").fetchall()
 
 

@@ -111,14 +111,28 @@ PARTNER_GROUPS = [
 
 def seed_reference(store: Store) -> None:
     """Insert the reference rows that are missing (idempotent)."""
-    con = store.con
-    rows = [(s, 1, s, None, zh, en) for s, (zh, en) in SECTIONS.items()]
+    import pandas as pd
+
     from chainwatch.model.codes import section_of
 
-    rows += [(d, 2, section_of(d), section_of(d), name, None) for d, name in DIVISIONS.items()]
-    con.executemany("INSERT OR IGNORE INTO industry VALUES (?, ?, ?, ?, ?, ?)", rows)
-    con.executemany("INSERT OR IGNORE INTO region (code, name, level, parent) VALUES (?, ?, ?, ?)", REGIONS)
-    hs = [(f"{ch:02d}", 2, sec, None, None) for sec, chapters in HS_SECTIONS.items() for ch in chapters if ch != 77]
-    con.executemany("INSERT OR IGNORE INTO hs_code (code, level, section, parent, description) VALUES (?, ?, ?, ?, ?)", hs)
-    pg = [(gid, zh, en, m, basis, as_of, True) for gid, zh, en, members, basis, as_of in PARTNER_GROUPS for m in members]
-    con.executemany("INSERT OR IGNORE INTO partner_group (group_id, name_zh, name_en, member, basis, as_of, editable) VALUES (?, ?, ?, ?, ?, ?, ?)", pg)
+    con = store.con
+    frames = {
+        "industry": pd.DataFrame(
+            [(s, 1, s, None, zh, en) for s, (zh, en) in SECTIONS.items()]
+            + [(d, 2, section_of(d), section_of(d), name, None) for d, name in DIVISIONS.items()],
+            columns=["code", "level", "section", "parent", "name_zh", "name_en"]),
+        "region": pd.DataFrame(REGIONS, columns=["code", "name", "level", "parent"]),
+        "hs_code": pd.DataFrame([(f"{ch:02d}", 2, sec, None, None) for sec, chapters in HS_SECTIONS.items()
+                                 for ch in chapters if ch != 77],
+                                columns=["code", "level", "section", "parent", "description"]),
+        "partner_group": pd.DataFrame(
+            [(gid, zh, en, m, basis, as_of, True) for gid, zh, en, members, basis, as_of in PARTNER_GROUPS for m in members],
+            columns=["group_id", "name_zh", "name_en", "member", "basis", "as_of", "editable"]),
+    }
+    for table, frame in frames.items():
+        cols = ", ".join(frame.columns)
+        con.register("_seed", frame)
+        try:
+            con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _seed").fetchall()
+        finally:
+            con.unregister("_seed")

@@ -95,8 +95,8 @@ CREATE TABLE IF NOT EXISTS monthly_value (
     export_value  DOUBLE,              -- 出口交货值, 万元
     electricity   DOUBLE,              -- 用电量, 万千瓦时
     employees     DOUBLE,              -- 从业人员, persons
-    batch_id      INTEGER,
-    PRIMARY KEY (uscc, period)
+    batch_id      INTEGER
+    -- (uscc, period) is unique: enforced by the importer (no index: bulk loads stay fast)
 );
 CREATE TABLE IF NOT EXISTS value_revision (
     kind        VARCHAR NOT NULL,      -- import kind
