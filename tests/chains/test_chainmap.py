@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chainwatch.analytics.chains.chainmap import dump_chain_map, parse_chain_map
 from chainwatch.errors import ValidationFailed
 

@@ -5,7 +5,7 @@ their products match the segment's products and by their size:
 
 * HS match of the best pair (candidate code, segment code): one code contains the other
   (e.g. segment ``8507``, candidate ``850760``) → 1.0; same 6-digit subheading → 0.9; same 4-digit
-  heading → 0.6; same chapter → 0.2;
+  heading → 0.6; a shared chapter alone is too broad to count;
 * a product keyword match (the segment's name found in the candidate's product text) adds 0.3,
   capped at 1, and alone gives 0.3;
 * size: percentile of revenue among the segment's matched candidates (size class when revenue is
@@ -48,7 +48,7 @@ def hs_match(cand: list[str], seg: list[str]) -> tuple[float, str | None, str | 
                         break
                     common += 1
                 common -= common % 2
-                score = 0.9 if common >= 6 else 0.6 if common >= 4 else 0.2 if common >= 2 else 0.0
+                score = 0.9 if common >= 6 else 0.6 if common >= 4 else 0.0
             if score > best[0]:
                 best = (score, c, s)
     return best
