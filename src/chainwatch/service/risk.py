@@ -84,22 +84,38 @@ class RiskService:
         lo = f"{first.year:04d}-{first.month:02d}"
         hi = str(p if p.month > 2 else Period(p.year, 2))
         cols = ", ".join(f"sum({c}) AS {c}" for c in indicators)
-        panel = self.store.con.execute(
-            f"""SELECT uscc, year * 11 + greatest(month, 2) - 2 AS col, {cols}
-                FROM monthly_value WHERE period >= ? AND period <= ? GROUP BY ALL""", [lo, hi]).fetchnumpy()
-        if not len(panel["uscc"]):
+        con = self.store.con
+        with self.store._lock:
+            con.execute("""CREATE OR REPLACE TEMP TABLE _risk_ent AS
+                           SELECT uscc, (row_number() OVER (ORDER BY uscc) - 1)::INTEGER AS ei
+                           FROM (SELECT DISTINCT uscc FROM monthly_value WHERE period >= ? AND period <= ?)""",
+                        [lo, hi]).fetchall()
+            codes = con.execute("SELECT uscc FROM _risk_ent ORDER BY ei").fetchnumpy()["uscc"].astype(str)
+            panel = con.execute(
+                f"""SELECT e.ei, (m.year * 11 + greatest(m.month, 2) - 2)::INTEGER AS col, m.month = 1 AS jan,
+                           {", ".join(indicators)}
+                    FROM monthly_value m JOIN _risk_ent e USING (uscc)
+                    WHERE m.period >= ? AND m.period <= ?""", [lo, hi]).fetchnumpy()
+            con.execute("DROP TABLE IF EXISTS _risk_ent").fetchall()
+        if not len(codes):
             raise InputError("risk.run.no_data", period=str(p))
-        codes, ent_idx = np.unique(panel["uscc"].astype(str), return_inverse=True)
-        col = panel["col"].astype(np.int64)
+        ent_idx = np.asarray(panel["ei"], dtype=np.int64)
+        col = np.asarray(panel["col"], dtype=np.int64)
+        jan = np.asarray(panel["jan"], dtype=bool)
         first_col = max(start, int(col.min()))
         T = end - first_col + 1
-        keep = col >= first_col
         n = len(codes)
+        rest = (col >= first_col) & ~jan
+        jrow = (col >= first_col) & jan
         values: dict[str, np.ndarray] = {}
         for c in indicators:
             arr = np.full((n, T), np.nan)
-            v = np.asarray(panel[c], dtype=float)
-            arr[ent_idx[keep], col[keep] - first_col] = v[keep]
+            v = np.ma.filled(np.ma.asarray(panel[c]).astype(float), np.nan)
+            arr[ent_idx[rest], col[rest] - first_col] = v[rest]
+            # January folds into the combined 1–2月 column: a sum that is missing only if both are
+            ji, jc, jv = ent_idx[jrow], col[jrow] - first_col, v[jrow]
+            cur = arr[ji, jc]
+            arr[ji, jc] = np.where(np.isnan(cur), jv, cur + np.nan_to_num(jv))
             values[c] = arr
         periods = [official_period(i) for i in range(first_col, end + 1)]
         ent = self.store.df("SELECT uscc, name, district FROM enterprise")
@@ -474,7 +490,8 @@ class RiskService:
             "state_code": df["state"],
             "subject_level": df["subject_level"], "subject_id": df["subject_id"], "subject_name": df["subject_name"],
             "rule_id": df["rule_id"], "kind": df["kind"], "period": df["period"], "first_period": df["first_period"],
-            "peak_grade": df["peak_grade"].astype(int), "owner": df["owner"], "due_at": df["due_at"],
+            "peak_grade": df["peak_grade"].astype(int), "owner": df["owner"],
+            "due_at": [str(x)[:10] if pd.notna(x) else None for x in df["due_at"]],
             "explanation": [self.explain(json.loads(e), n, int(g)) for e, n, g in
                             zip(df["evidence"], df["subject_name"], df["grade"], strict=False)],
         })
@@ -605,8 +622,9 @@ class RiskService:
                 if exc.reason == "action":
                     raise UsageError("risk.bad_action", action=action, allowed=", ".join(ACTIONS)) from None
                 if exc.reason == "state":
+                    allowed = ", ".join(t(f"risk.state.{x}", lang) for x in exc.detail.split(", "))
                     raise InputError("risk.bad_state", id=wid, state=t(f"risk.state.{row['state']}", lang),
-                                     action=action, allowed=exc.detail) from None
+                                     action=t(f"risk.action.{action}", lang), allowed=allowed) from None
                 if exc.reason == "value":
                     raise InputError("risk.bad_value", allowed=exc.detail) from None
                 raise InputError("risk.missing_field", action=action, field=exc.detail) from None
