@@ -435,9 +435,9 @@ class TradeService:
             yr, months, label = self._dep_window(period, year)
             imports, exports, q = self._trade_dependence_input(yr, months, scope)
             window = {"year": yr, "months": list(months), "label": label}
-        table = self._dependence_table(segs, imports, exports, q, source)
-        lang = self.cw.lang
         conc = dep.origin_concentration(imports, unit="segment_id") if len(imports) else None
+        table = self._dependence_table(segs, imports, exports, q, source, conc)
+        lang = self.cw.lang
         origins = (conc["origins"] if conc else pd.DataFrame(columns=["segment_id", "partner", "value", "share", "rank"]))
         origins = origins[origins["segment_id"].isin(set(segs["segment_id"]))].copy()
         if top_origins and top_origins > 0:
@@ -546,10 +546,9 @@ class TradeService:
                 {"year": yr, "months": list(range(1, 13)), "label": label})
 
     def _dependence_table(self, segs: pd.DataFrame, imports: pd.DataFrame, exports: pd.DataFrame,
-                          q: pd.Series, source: str) -> pd.DataFrame:
+                          q: pd.Series, source: str, conc: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
         lang = self.cw.lang
         has_products = set(self.store.df("SELECT DISTINCT segment_id FROM segment_product")["segment_id"])
-        conc = dep.origin_concentration(imports, unit="segment_id") if len(imports) else None
         units = conc["units"].set_index("segment_id") if conc else pd.DataFrame()
         prod_tab = conc["products"] if conc else pd.DataFrame()
         m = imports.groupby("segment_id")["value"].sum() if len(imports) else pd.Series(dtype=float)

@@ -63,13 +63,19 @@ def window_sums(frame: pd.DataFrame, keys: Sequence[str], period: Period) -> pd.
     """
     group = [*keys, "flow"]
     data = with_total_flow(frame)
-    out: pd.DataFrame | None = None
-    for name, (year, months) in windows(period).items():
-        sel = data[(data["year"] == year) & data["month"].isin(months)]
-        s = sel.groupby(group, dropna=False, sort=False)["value"].sum().rename(name)
-        out = s.to_frame() if out is None else out.join(s, how="outer")
-    assert out is not None
-    return out.fillna(0.0).reset_index()
+    year = data["year"].to_numpy()
+    month = data["month"].to_numpy()
+    value = data["value"].to_numpy(dtype=float)
+    cols = {}
+    inside = np.zeros(len(data), dtype=bool)
+    for name, (y, months) in windows(period).items():
+        mask = (year == y) & np.isin(month, months)
+        cols[name] = np.where(mask, value, 0.0)
+        inside |= mask
+    sums = pd.DataFrame(cols, index=data.index)
+    sums[group] = data[group]
+    out = sums[inside].groupby(group, dropna=False, sort=False)[list(cols)].sum()
+    return out.reset_index()
 
 
 def _div(num: pd.Series, den: pd.Series) -> pd.Series:
