@@ -178,3 +178,15 @@ def test_headline_text_en(trade_db) -> None:
     assert any(line.startswith("2021 Jan–Nov: total trade") for line in res.text)
     assert any("Belt and Road partners" in line and "% of the total" in line for line in res.text)
     assert not np.isnan(res.tables["rows"]["cum_yoy_pct"]).any()
+
+
+def test_missing_months_are_reported(cw_rw) -> None:
+    cw_rw.store.execute("DELETE FROM trade_flow WHERE period IN ('2021-02', '2020-05')")
+    res = cw_rw.trade.summary("2021-11", by="country")
+    notes = " ".join(res.meta["notes"])
+    assert "2021 年缺少 2 月" in notes and "2020 年缺少 5 月" in notes
+    # January alone does not make an official 1–2月 figure silently: it is said
+    jan = cw_rw.trade.summary("2021-01", by="country")
+    assert any("缺少 2 月" in n for n in jan.meta["notes"])
+    with pytest.raises(NotFound):  # December 2021 has no data at all
+        cw_rw.trade.summary("2021-12")

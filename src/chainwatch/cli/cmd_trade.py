@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from chainwatch.cli.common import DbOpt, FormatOpt, LangOpt, check_format, emit, handle_errors, open_cw
@@ -37,7 +38,7 @@ def _summary_view(res: Result, lang: str) -> Result:
             "month_yoy_pct": t("trade.col.yoy", lang, label=month)}
     tables = {}
     for name, frame in res.tables.items():
-        f = frame.copy()  # type: ignore[union-attr]
+        f = frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
         if "name" not in f.columns:
             f.insert(0, "name", t("trade.table.total", lang))
         f["flow"] = f["flow"].map(lambda x: t(f"trade.flow.{x}", lang))

@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "Rows overlap here: contributions do not sum to 100%."),
     "trade.note.no_prior": ("{year} 年同期无数据，同比不可计算（显示“—”）。",
                             "No data for the same period of {year}: growth undefined (shown as —)."),
+    "trade.note.missing_months": ("{year} 年缺少 {months} 月的进出口数据，相关累计值和同比不完整。",
+                                  "No trade data for month(s) {months} of {year}: cumulative values and growth are incomplete."),
     "trade.chapter": ("第{chapter}章", "Chapter {chapter}"),
     "trade.headline.total": ("{year}年{label}，{what}总额 {value} 万元，{yoy}。",
                              "{year} {label}: {what} {value} (10k CNY), {yoy}."),

@@ -258,7 +258,7 @@ class TradeService:
         years, maxm = [per.year - 1, per.year], max(per.month, 2)
         totals = self._flows([], cond, params, years, maxm)
         cur = totals[(totals["year"] == per.year) & totals["month"].isin(per.cumulative_months)]
-        if cur.empty:
+        if cur.empty or not cur["month"].isin(per.official_months).any():
             raise NotFound("trade.no_data", period=str(per))
         members = self._group_frame()
         meta_groups: list[dict[str, Any]] = []
@@ -309,6 +309,10 @@ class TradeService:
         prior = totals[(totals["year"] == per.year - 1) & totals["month"].isin(per.cumulative_months)]
         if prior.empty:
             notes.append(t("trade.note.no_prior", lang, year=per.year - 1))
+        for yr, frame in ((per.year, cur), (per.year - 1, prior)):
+            missing = sorted(set(per.cumulative_months) - set(frame["month"].astype(int)))
+            if missing and not frame.empty:
+                notes.append(t("trade.note.missing_months", lang, year=yr, months=", ".join(map(str, missing))))
         if not additive and by != "group":
             notes.append(t("trade.note.not_additive", lang))
         text = [t("trade.basis_line", lang, name=g["name"], basis=g["basis"] or "—", as_of=g["as_of"] or "—")
