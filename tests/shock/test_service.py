@@ -223,3 +223,27 @@ def test_scenario_problem_rows_in_chinese():
         validate_scenario({"shocks": [{"enterprise": "A", "capacity_pct": 120}]}, "s.yaml", lang="zh")
     row = e.value.errors[0]
     assert row["key"] == "shock.p.range" and row["problem"] == "应在 0–100 之间，实际为 120"
+
+
+def test_esri_cached_per_network_and_refreshed_on_change(city):
+    first = city.shock.esri(top=0)
+    again = city.shock.esri(top=0)
+    assert not first.meta["from_cache"] and again.meta["from_cache"]
+    assert first.tables["esri"]["esri_pct"].tolist() == again.tables["esri"]["esri_pct"].tolist()
+    city.store.execute("UPDATE supply_link SET annual_value = 1 WHERE link_id = 'L1'")
+    changed = city.shock.esri(top=0)
+    assert not changed.meta["from_cache"] and changed.meta["fingerprint"] != first.meta["fingerprint"]
+
+
+def test_esri_workers_give_same_result():
+    from chainwatch.analytics.shock.cascade import Network
+    from chainwatch.analytics.shock.esri import esri_table
+
+    rng = np.random.default_rng(11)
+    n = 400
+    src, dst = rng.integers(0, n, 1600), rng.integers(0, n, 1600)
+    k = src != dst
+    net = Network.build(n, src[k], dst[k], rng.uniform(1, 3, k.sum()))
+    one = esri_table(net, np.arange(250))
+    two = esri_table(net, np.arange(250), workers=2)
+    np.testing.assert_allclose(one.sort_values("node")["esri_pct"], two.sort_values("node")["esri_pct"])

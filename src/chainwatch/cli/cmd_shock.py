@@ -48,7 +48,9 @@ def register(app: typer.Typer) -> None:
     def shock(
         args: Annotated[list[str], typer.Argument(help="SCENARIO file (YAML/JSON) | list | compare A B | esri")],
         save: Annotated[str | None, typer.Option("--save", help="Save the results under this name.")] = None,
-        top: Annotated[int, typer.Option("--top", help="esri: number of enterprises to list.")] = 50,
+        top: Annotated[int, typer.Option("--top", help="esri: number of enterprises to list (0 = all).")] = 50,
+        refresh: Annotated[bool, typer.Option("--refresh", help="esri: recompute instead of using the cache.")] = False,
+        workers: Annotated[int, typer.Option("--workers", help="esri: processes to use.")] = 1,
         db: DbOpt = None,
         lang: LangOpt = None,
         fmt: FormatOpt = "table",
@@ -64,7 +66,7 @@ def register(app: typer.Typer) -> None:
                     raise UsageError("shock.usage")
                 res = cw.shock.compare(args[1], args[2])
             elif head == "esri" and len(args) == 1:
-                res = cw.shock.esri(top=top)
+                res = cw.shock.esri(top=top, refresh=refresh, workers=workers)
             elif len(args) == 1:
                 res = cw.shock.run(head, save=save)
             else:

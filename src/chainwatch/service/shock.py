@@ -7,6 +7,7 @@ enterprises by systemic importance, ``cw.shock.io(...)`` runs one sector model o
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -340,23 +341,58 @@ class ShockService:
                       {"summary": summary, "sectors": df.head(top) if top else df}, text)
 
     # -- systemic importance -------------------------------------------------------------------
-    def esri(self, top: int = 50, exhaustive_limit: int = 5000, candidates_factor: int = 4) -> Result:
-        """ESRI for every enterprise (up to ``exhaustive_limit`` firms) or a shortlist at scale."""
-        g = self._network()
-        net: Network = g["net"]
-        nf = len(g["firms"])
-        nodes = None if nf <= exhaustive_limit else candidates(net, top * candidates_factor)
-        df = esri_table(net, nodes)
-        ent = g["ent"]
-        df.insert(1, "uscc", [g["firms"][i] for i in df["node"]])
-        df.insert(2, "name", [ent["name"].iat[i] for i in df["node"]])
-        df.insert(3, "district", [ent["district"].iat[i] for i in df["node"]])
-        vis = self._visible(ent)
-        df = df[[bool(vis[i]) for i in df["node"]]].drop(columns="node").reset_index(drop=True)
+    def _fingerprint(self) -> str:
+        """A hash of everything ESRI depends on (links, enterprises, output), to reuse cached results."""
+        row = self.store.rows("""
+            SELECT (SELECT count(*) FROM supply_link), (SELECT sum(annual_value) FROM supply_link),
+                   (SELECT sum(share) FROM supply_link), (SELECT sum(essential::INT) FROM supply_link),
+                   (SELECT max(year) FROM supply_link), (SELECT max(batch_id) FROM supply_link),
+                   (SELECT count(*) FROM enterprise), (SELECT count(*) FROM monthly_value),
+                   (SELECT max(period) FROM monthly_value), (SELECT sum(gross_output) FROM monthly_value),
+                   (SELECT count(*) FROM segment_enterprise)""")[0]
+        return hashlib.sha256(repr(row).encode()).hexdigest()[:20]
+
+    def esri(self, top: int = 50, *, refresh: bool = False, workers: int = 1, exhaustive_limit: int = 5000,
+             candidates_factor: int = 4) -> Result:
+        """Systemic importance (ESRI) of enterprises, best first.
+
+        Every enterprise is evaluated up to ``exhaustive_limit`` firms, else a shortlist of
+        ``top × candidates_factor`` by a one-step proxy. Results are cached per network fingerprint
+        (table ``shock_esri``); ``refresh`` recomputes, ``workers`` > 1 uses several processes.
+        """
+        fp = self._fingerprint()
+        cached = None if refresh else self.store.df(
+            "SELECT * FROM shock_esri WHERE fingerprint = ? ORDER BY esri_pct DESC, uscc", [fp])
+        ent_all = self.store.df("SELECT uscc, name, district FROM enterprise")
+        if cached is not None and len(cached) and (bool(cached["exhaustive"].iat[0]) or len(cached) >= top):
+            df = cached.merge(ent_all, on="uscc", how="left")
+            exhaustive = bool(cached["exhaustive"].iat[0])
+            evaluated, nf, links, from_cache = len(cached), len(ent_all), None, True
+        else:
+            g = self._network()
+            net: Network = g["net"]
+            nf = len(g["firms"])
+            exhaustive = nf <= exhaustive_limit
+            nodes = None if exhaustive else candidates(net, max(top, 1) * candidates_factor)
+            tab = esri_table(net, nodes, workers=workers)
+            tab.insert(0, "uscc", [g["firms"][i] for i in tab["node"]])
+            tab = tab.drop(columns="node")
+            now = datetime.now()
+            with self.store.transaction() as con:
+                con.execute("DELETE FROM shock_esri WHERE fingerprint = ?", [fp])
+                con.executemany("INSERT INTO shock_esri VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [(fp, r.uscc, r.weight_pct, r.esri_down_pct, r.esri_up_pct, r.esri_pct, exhaustive, now)
+                                 for r in tab.itertuples(index=False)])
+            df = tab.merge(ent_all, on="uscc", how="left")
+            evaluated, links, from_cache = len(tab), net.m, False
+        if self.cw.scope:
+            df = df[df["district"].isin(self.cw.scope)]
+        df = df.sort_values(["esri_pct", "uscc"], ascending=[False, True]).reset_index(drop=True)
+        df = df[["uscc", "name", "district", "weight_pct", "esri_down_pct", "esri_up_pct", "esri_pct"]]
         df.insert(0, "rank", np.arange(1, len(df) + 1))
-        meta = self.cw.meta(model="esri", firms=nf, evaluated=int(nf if nodes is None else len(nodes)),
-                            exhaustive=nodes is None, links=net.m, links_year=g["year"])
-        text = [t("shock.text.esri", self.cw.lang, n=meta["evaluated"], total=nf)]
+        meta = self.cw.meta(model="esri", firms=nf, evaluated=evaluated, exhaustive=exhaustive, links=links,
+                            fingerprint=fp, from_cache=from_cache)
+        text = [t("shock.text.esri", self.cw.lang, n=evaluated, total=nf)]
         return Result("shock esri", meta, {"esri": df.head(top) if top else df}, text)
 
     # -- saving and comparing ------------------------------------------------------------------

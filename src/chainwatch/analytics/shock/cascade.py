@@ -69,6 +69,10 @@ class Network:
     out_ptr: np.ndarray
     out_link: np.ndarray
     order: np.ndarray = field(repr=False)  # position of each input link in buyer-group order
+    g_count: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.g_count = np.diff(self.g_eptr)
 
     @property
     def m(self) -> int:
@@ -155,7 +159,7 @@ def _downstream(net: Network, nodes: np.ndarray, h: np.ndarray, cap: np.ndarray 
             flow = flow * cap
     else:
         gr = _ranges(net.b_gptr[nodes], net.b_gptr[nodes + 1])
-        counts = np.diff(net.g_eptr)[gr]
+        counts = net.g_count[gr]
         links = _ranges(net.g_eptr[gr], net.g_eptr[gr + 1])
         local = np.repeat(np.arange(gr.size), counts)
         flow = net.w[links] * h[net.src[links]]
