@@ -94,6 +94,6 @@ def render_error(request: Request, exc: ChainwatchError, lang: str) -> HTMLRespo
     html = _env.get_template("error.html").render(
         t=lambda key, **kw: t(key, lang, **kw), lang=lang, title=t("web.error_title", lang),
         message=exc.message(lang), status=exc.http_status, user=None, nav=[], active="",
-        lang_href=f"{request.url.path}?lang={'en' if lang == 'zh' else 'zh'}",
+        lang_href=f"?lang={'en' if lang == 'zh' else 'zh'}",
         lang_label=t("web.lang_switch", lang), csrf="", assets_ok=True, page_data="{}")
     return HTMLResponse(html, status_code=exc.http_status)

@@ -17,7 +17,7 @@ from chainwatch.errors import ChainwatchError, InputError, NotFound
 from chainwatch.i18n import t
 from chainwatch.service.result import Result
 from chainwatch.web.deps import Ctx
-from chainwatch.web.serialize import serialize_result
+from chainwatch.web.serialize import serialize_error, serialize_result
 
 log = logging.getLogger("chainwatch.web")
 
@@ -60,7 +60,11 @@ def section(ctx: Ctx, name: str, method: str, *args: Any, **kwargs: Any) -> dict
     except NotFound:
         raise
     except ChainwatchError as exc:
-        return {"unavailable": exc.message(ctx.lang), "key": exc.key}
+        body = serialize_error(exc, ctx.lang)["error"]
+        out = {"unavailable": body["message"], "key": exc.key}
+        if body["errors"]:
+            out["errors"] = body["errors"]
+        return out
     except Exception as exc:  # a bug in one module must not take the whole page down
         log.exception("section %s.%s failed", name, method)
         return {"unavailable": t("error.bug", ctx.lang, detail=f"{name}.{method}: {type(exc).__name__}"),
@@ -135,6 +139,13 @@ def trade(ctx: Ctx, period: str | None = None, by: str = "group", flow: str = "a
 def simulation_options(ctx: Ctx) -> dict[str, Any]:
     out: dict[str, Any] = {"meta": ctx.cw.meta(command="simulation options")}
     out["districts"] = serialize_result(ctx.cw.users.districts(), ctx)["districts"]
+    chains = chains_list(ctx)
+    segments = []
+    for c in chains.get("chains", []):
+        graph = cached_section(ctx, "chains", "graph", c["chain_id"])
+        segments += [{"segment_id": n["id"], "name": n.get("name"), "chain_id": c["chain_id"]}
+                     for n in graph.get("nodes", [])]
+    out["segments"] = segments
     out["saved"] = section(ctx, "shock", "saved")
     return out
 
@@ -207,3 +218,30 @@ def enterprise_profile(ctx: Ctx, uscc: str) -> dict[str, Any]:
     out["warnings"] = warns
     out["tier"] = section(ctx, "cultivation", "assess", uscc)
     return serialize_result(out, ctx)
+
+
+# -- cultivation ------------------------------------------------------------------------------
+def cultivation(ctx: Ctx, tier: str | None, chain: str | None, district: str | None, limit: int) -> dict[str, Any]:
+    """Pipeline counts per tier, and the candidates closest to each tier."""
+    out: dict[str, Any] = {"meta": ctx.cw.meta(command="cultivation", tier=tier, chain=chain, district=district)}
+    out["pipeline"] = cached_section(ctx, "cultivation", "pipeline")
+    if ctx.user.enterprise_level:
+        out["candidates"] = cached_section(ctx, "cultivation", "candidates", tier=tier, chain=chain,
+                                           district=district, limit=limit)
+    return out
+
+
+def gap(ctx: Ctx, uscc: str, tier: str | None) -> dict[str, Any]:
+    ctx.check_enterprise(uscc)
+    return call(ctx, "cultivation", "gap", uscc, tier=tier)
+
+
+# -- simulation -------------------------------------------------------------------------------
+def scenario_from_form(target: str, ident: str, capacity_pct: float, months: int, horizon: int,
+                       direction: str, hs: str = "") -> dict[str, Any]:
+    """A one-shock cascade scenario from the simulation form."""
+    shock: dict[str, Any] = {target: ident.strip(), "capacity_pct": capacity_pct, "months": months}
+    if hs.strip():
+        shock["hs"] = [h.strip() for h in hs.split(",") if h.strip()]
+    return {"name": f"{target}:{ident.strip()}", "model": "cascade", "horizon_months": horizon,
+            "direction": direction, "shocks": [shock]}

@@ -104,3 +104,20 @@ def enterprise_series(ctx: EntCtx, uscc: str) -> dict[str, Any]:
     """One enterprise's monthly indicators with its own year-on-year change."""
     ctx.check_enterprise(uscc)
     return views.call(ctx, "stats", "enterprise_series", uscc)
+
+
+@router.get("/cultivation", response_model=ResultOut, tags=["cultivation"])
+def cultivation(ctx: Viewer, tier: Annotated[str | None, Query(max_length=20)] = None,
+                chain: Annotated[str | None, Query(max_length=64)] = None,
+                district: Annotated[str | None, Query(max_length=12)] = None,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+    """Tier pipeline (holders, new, expiring, qualifying non-holders by district and chain) and the
+    candidates closest to each tier (not for viewers)."""
+    return views.cultivation(ctx, tier, chain, district, limit)
+
+
+@router.get("/cultivation/gap/{uscc}", response_model=ResultOut, tags=["cultivation"])
+def cultivation_gap(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)],
+                    tier: Annotated[str | None, Query(max_length=20)] = None) -> dict[str, Any]:
+    """What one enterprise must change to reach the next tier (or ``tier``)."""
+    return views.gap(ctx, uscc, tier)

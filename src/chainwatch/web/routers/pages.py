@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from chainwatch.web import views
-from chainwatch.web.deps import EntCtx, Viewer
+from chainwatch.web.deps import EntCtx, Viewer, Writer
 from chainwatch.web.pages import render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -46,3 +46,50 @@ def enterprises_page(ctx: EntCtx, q: Annotated[str | None, Query(max_length=100)
 def enterprise_page(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> Response:
     data = views.enterprise_profile(ctx, uscc)
     return render(ctx, "enterprise.html", title_key="web.ent.title", active="enterprises", data=data, d=data)
+
+
+@router.get("/cultivation")
+def cultivation_page(ctx: Viewer, tier: Annotated[str | None, Query(max_length=20)] = None,
+                     chain: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    data = views.cultivation(ctx, tier, chain, None, 100)
+    return render(ctx, "cultivation.html", title_key="web.cult.title", active="cultivation", data=data, d=data,
+                  tier=tier or "")
+
+
+@router.get("/cultivation/gap/{uscc}")
+def gap_page(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)],
+             tier: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    data = views.gap(ctx, uscc, tier)
+    return render(ctx, "gap.html", title_key="web.cult.gaps", active="cultivation", data=data, d=data)
+
+
+@router.get("/trade")
+def trade_page(ctx: Viewer, period: PeriodQ = None,
+               by: Annotated[str, Query(pattern="^(group|country|chain|segment|hs)$")] = "group") -> Response:
+    data = {"summary": views.section(ctx, "trade", "summary", period, by, "all"),
+            "dependence": views.section(ctx, "trade", "segment_dependence", period)}
+    return render(ctx, "trade.html", title_key="web.trade.title", active="trade", data=data, d=data, by=by)
+
+
+@router.get("/simulation")
+def simulation_page(ctx: Viewer) -> Response:
+    opts = views.simulation_options(ctx)
+    return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data={}, o=opts,
+                  result=None, form={})
+
+
+@router.post("/simulation")
+def simulation_run_page(ctx: Writer, target: Annotated[str, Form(pattern="^(country|segment|district|enterprise|supplier)$")],
+                        ident: Annotated[str, Form(min_length=1, max_length=200)],
+                        capacity_pct: Annotated[float, Form(ge=0, le=100)] = 0.0,
+                        months: Annotated[int, Form(ge=1, le=60)] = 3,
+                        horizon: Annotated[int, Form(ge=1, le=60)] = 12,
+                        direction: Annotated[str, Form(pattern="^(downstream|upstream|both)$")] = "both",
+                        hs: Annotated[str, Form(max_length=200)] = "") -> Response:
+    scenario = views.scenario_from_form(target, ident, capacity_pct, months, horizon, direction, hs)
+    result = views.section(ctx, "shock", "run", scenario)
+    opts = views.simulation_options(ctx)
+    form = {"target": target, "ident": ident, "capacity_pct": capacity_pct, "months": months, "horizon": horizon,
+            "direction": direction, "hs": hs}
+    return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data=result, o=opts,
+                  result=result, form=form)
