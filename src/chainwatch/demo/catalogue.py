@@ -139,7 +139,7 @@ CHAINS: tuple[Chain, ...] = (
         ("electrolyte", "cells"), ("separator", "cells"), ("cells", "packs_bms"), ("e_control", "packs_bms"),
         ("rare_earth_magnets", "e_motor"), ("e_motor", "nev_assembly"), ("packs_bms", "nev_assembly"),
         ("e_control", "nev_assembly"), ("thermal", "nev_assembly"), ("e_control", "charging"))),
-    Chain("ic", "集成电路产业链", "Integrated circuits", "cl_electronics", 0.15, 0.30, 0.25, (
+    Chain("ic", "集成电路产业链", "Integrated circuits", "cl_electronics", 0.15, 0.30, 0.12, (
         _s("eda_ip", "EDA工具及IP核", "EDA tools and IP cores", "upstream", "6513", ("852349",), 0.0, 0.0, 0.95, _SOFT),
         _s("wafers", "硅片", "Silicon wafers", "upstream", "3985", ("381800",), 0.08, 0.3, 0.8, _CHIP),
         _s("targets", "溅射靶材", "Sputtering targets", "upstream", "3985", ("810399", "811299"), 0.06, 0.4, 0.4, _CHIP),
@@ -166,7 +166,7 @@ CHAINS: tuple[Chain, ...] = (
         _s("optical_instruments", "光学仪器", "Optical instruments", "downstream", "4040", ("901380", "903149"), 0.14, 0.8, 0.3),
     ), (("optical_glass", "lenses"), ("optical_film", "displays"), ("led_chips", "lighting"),
         ("led_chips", "displays"), ("lenses", "camera_modules"), ("image_sensors", "camera_modules"),
-        ("lenses", "optical_instruments"), ("optical_glass", "optical_instruments"))),
+        ("lenses", "optical_instruments"), ("optical_glass", "optical_instruments"), ("displays", "optical_instruments"))),
     Chain("smart_terminals", "智能终端产业链", "Smart terminals", "cl_electronics", 0.08, 0.20, 0.45, (
         _s("pcb", "印制电路板", "Printed circuit boards", "upstream", "3982", ("853400",), 0.10, 0.8, 0.3),
         _s("passives", "被动元器件", "Passive components", "upstream", "3981", ("853224", "853340"), 0.06, 0.6, 0.5, _CHIP),

@@ -32,11 +32,11 @@ FOREIGN_PREFIX = {"JPN": ["Tokai", "Kansai", "Nippon Seimitsu", "Hokuto"], "KOR"
 EXPORT_PARTNERS = {"USA": 0.20, "DEU": 0.06, "NLD": 0.035, "FRA": 0.03, "ITA": 0.03, "ESP": 0.025, "GBR": 0.045,
                    "JPN": 0.07, "KOR": 0.035, "AUS": 0.035, "CAN": 0.025, "MEX": 0.025, "BRA": 0.025,
                    "HKG": 0.03, "NZL": 0.005, "CHL": 0.01, "ZAF": 0.01, "NGA": 0.005, "BEL": 0.015, "SWE": 0.01,
-                   "VNM": 0.03, "THA": 0.02, "MYS": 0.02, "IDN": 0.02, "PHL": 0.015, "SGP": 0.015,
-                   "IND": 0.03, "RUS": 0.025, "ARE": 0.02, "SAU": 0.015, "TUR": 0.012, "POL": 0.012, "PAK": 0.008,
+                   "VNM": 0.025, "THA": 0.015, "MYS": 0.015, "IDN": 0.015, "PHL": 0.01, "SGP": 0.012,
+                   "IND": 0.025, "RUS": 0.02, "ARE": 0.015, "SAU": 0.012, "TUR": 0.01, "POL": 0.01, "PAK": 0.008,
                    "KAZ": 0.006, "EGY": 0.007, "ISR": 0.006, "CZE": 0.005, "HUN": 0.004, "BGD": 0.006, "UKR": 0.005}
 INPUT_COEF = 0.42
-DIRECT_IMPORT_MIN = 300.0   # 万元 per year: smaller foreign purchases are imported via trading companies       # share of a buyer's revenue spent on inputs from its chain's upstream segments
+DIRECT_IMPORT_MIN = 100.0   # 万元 per year: smaller foreign purchases are imported via trading companies       # share of a buyer's revenue spent on inputs from its chain's upstream segments
 
 
 def _local_share(n_local: int, foreign: float) -> float:
@@ -54,18 +54,26 @@ def supply_links(pop: pd.DataFrame, memberships: pd.DataFrame, monthly: pd.DataF
     members: dict[str, list[str]] = {k: [u for u in v if u in operating] for k, v in
                                      memberships.groupby("segment_id")["uscc"].agg(list).to_dict().items()}
     weights = {k: size[v].to_numpy() ** 0.7 for k, v in members.items()}
-    rows = []
+    # one purchase plan per (buyer, input segment), even when the buyer sits in two segments that use it;
+    # inputs without a local producer (crude oil, chips, EDA …) are the core inputs and weigh triple
+    plan: dict[tuple[str, str, str], float] = {}
     for c in CHAINS:
         segs = {s.key: s for s in c.segments}
         inputs: dict[str, list[str]] = {}
         for a, b in c.edges:
             inputs.setdefault(b, []).append(a)
         for b_key, ins in inputs.items():
-            buyers = members.get(segment_id(c, segs[b_key]), [])
-            for u in buyers:
-                budget = float(rev[u]) * INPUT_COEF / len(ins) * rng.uniform(0.6, 1.4)
+            w = {a: 4.0 if segs[a].firms == 0 else 1.0 for a in ins}
+            total_w = sum(w.values())
+            for u in members.get(segment_id(c, segs[b_key]), []):
+                scale = float(rev[u]) * INPUT_COEF * rng.uniform(0.6, 1.4)
                 for a_key in ins:
-                    rows += _links_for(u, budget, c.chain_id, segs[a_key], members, weights, rng)
+                    key = (u, c.chain_id, a_key)
+                    plan[key] = plan.get(key, 0.0) + scale * w[a_key] / total_w
+    seg_of = {(c.chain_id, s.key): s for c in CHAINS for s in c.segments}
+    rows = []
+    for (u, chain_id, a_key), budget in plan.items():
+        rows += _links_for(u, budget, chain_id, seg_of[(chain_id, a_key)], members, weights, rng)
     out = pd.DataFrame(rows, columns=["supplier_uscc", "supplier_name", "supplier_country", "supplier_region",
                                       "buyer_uscc", "hs_code", "segment_id", "annual_value", "share"])
     out = out[out["supplier_uscc"].isna() | (out["supplier_uscc"] != out["buyer_uscc"])]

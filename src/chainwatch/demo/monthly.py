@@ -16,7 +16,7 @@ PERIODS = periods(START, N_MONTHS)
 INDICATORS = ["gross_output", "value_added", "revenue", "total_profit", "taxes", "export_value", "electricity",
               "employees"]
 TROUBLE_SHARE = 0.035           # share of established above-size firms put in trouble
-TROUBLE_START = ("2020-09", "2021-05")
+TROUBLE_START = ("2020-09", "2021-03")
 
 
 def plant_trouble(pop: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -30,7 +30,7 @@ def plant_trouble(pop: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     for k, i in enumerate(chosen):
         start = int(rng.integers(lo, hi + 1))
         kind = ("decline", "loss", "power_divergence")[k % 3]
-        rate = float(np.round(rng.uniform(0.035, 0.07), 3))
+        rate = float(np.round(rng.uniform(0.045, 0.08), 3))
         detail = {"segment_id": pop.loc[i, "segment_id"] or None, "monthly_rate": rate}
         rows.append((i, kind, start, rate, detail))
         if kind == "decline" and rng.random() < 0.7:   # falling sales usually end in losses
@@ -75,7 +75,7 @@ def monthly_values(pop: pd.DataFrame, trouble: pd.DataFrame, rng: np.random.Gene
             margin[i] = np.where(active, -np.abs(rng.normal(0.06, 0.02, T)) - 0.5 * rate * np.minimum(k, 6) / 6,
                                  margin[i])
         elif r.kind == "power_divergence":
-            elec_factor[i] = np.where(active, elec_factor[i] * np.maximum((1 - 1.2 * rate) ** (k + 1), 0.35),
+            elec_factor[i] = np.where(active, elec_factor[i] * np.maximum((1 - 1.5 * rate) ** (k + 1), 0.35),
                                       elec_factor[i])
     va = output * pop["va_rate"].to_numpy()[:, None] * np.exp(rng.normal(0, 0.02, (n, T)))
     profit = revenue * margin

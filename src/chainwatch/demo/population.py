@@ -41,7 +41,7 @@ CHAIN_DISTRICTS = {
     "smart_appliances": {"330282": 0.50, "330281": 0.35, "330226": 0.15},
 }
 # chain output weight of an average firm relative to the city (scales segment firm sizes)
-CHAIN_SCALE = {"green_petrochem": 3.0, "chem_materials": 1.6, "auto_parts": 1.3, "nev": 1.5, "ic": 1.2,
+CHAIN_SCALE = {"green_petrochem": 3.0, "chem_materials": 1.6, "auto_parts": 1.3, "nev": 1.5, "ic": 0.35,
                "optoelectronics": 1.0, "smart_terminals": 1.0, "industrial_software": 0.5,
                "hi_end_equipment": 1.0, "key_components": 0.8, "magnetic_materials": 1.0,
                "textiles_apparel": 0.7, "smart_appliances": 1.1, "": 0.8}
@@ -57,7 +57,7 @@ CHAIN_SHOCK = {"green_petrochem": 0.5, "chem_materials": 0.7, "auto_parts": 1.3,
 SIZE_SIGMA = 1.75
 SIZE_MEDIAN = 6400.0          # 万元 per year (2019 terms); about 60 % above the 2,000万元 threshold
 FRAGILE_CANDIDATES = ("nev.separator", "nev.electrolyte", "optoelectronics.image_sensors", "ic.wafers",
-                      "hi_end_equipment.cnc_systems", "magnetic_materials.testing_equip",
+                      "hi_end_equipment.cnc_systems", "magnetic_materials.re_metals",
                       "chem_materials.catalysts", "optoelectronics.led_chips", "key_components.special_steel",
                       "ic.process_gases")
 N_FRAGILE = 6
@@ -180,10 +180,10 @@ def make_population(rng: np.random.Generator, n_total: int, seed: int) -> Popula
     founded_year = np.where(df["is_leader"], np.minimum(founded_year, 2008), founded_year)
     new = founded_year >= 2018
     founded_month = rng.integers(1, 13, n)
+    founded_month = np.where(founded_year == 2021, np.minimum(founded_month, 9), founded_month)  # >= 3 months of data
     df["founded"] = pd.to_datetime({"year": founded_year, "month": founded_month,
                                     "day": rng.integers(1, 29, n)}).dt.date
     df["start_idx"] = np.where(new, (founded_year - 2018) * 12 + founded_month - 1 + 1, 0)
-    df["start_idx"] = df["start_idx"].clip(upper=45)
     df["size"] = np.where(new, df["size"] * 0.8, df["size"])
     closing = (rng.random(n) < 0.035) & ~df["is_leader"] & ~new & ~df["segment_id"].isin(fragile)
     df["end_idx"] = np.where(closing, rng.integers(14, 46, n), 48)
