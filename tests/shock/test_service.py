@@ -60,7 +60,8 @@ def test_cascade_city_worked_example(city):
     assert set(firm.index) == {"A", "C", "D", "E"}
     for u in "ACDE":
         assert firm.loc[u, "output_lost"] == pytest.approx(OUTPUT[u] / 12 * 2)
-    assert firm.loc["E", "path"] == "A → C → E" or firm.loc["E", "path"] == "A → D → E"
+    assert firm.loc["E", "path_uscc"] in ("A → C → E", "A → D → E")
+    assert firm.loc["C", "path"] == "Parts A → Assembler C"
     assert firm.loc["C", "depth"] == 1 and firm.loc["E", "depth"] == 2
     summ = res.tables["summary"].iloc[0]
     base = sum(OUTPUT.values()) / 12 * 3
@@ -81,7 +82,8 @@ def test_import_cut_reaches_through_nonessential_input(city):
     assert firm.loc["B", "min_capacity_pct"] == pytest.approx(0.0)
     assert firm.loc["C", "min_capacity_pct"] == pytest.approx(60.0)        # loses its 40 % non-essential input
     assert firm.loc["E", "min_capacity_pct"] == pytest.approx(80.0)        # C at 60 %, D full: (60 + 100)/200
-    assert firm.loc["E", "path"] == "Tokyo Chips (JPN) → B → C → E"
+    assert firm.loc["E", "path_uscc"] == "Tokyo Chips (JPN) → B → C → E"
+    assert firm.loc["E", "path"] == "Tokyo Chips (JPN) → Parts B → Assembler C → OEM E"
     assert "D" not in firm.index and "A" not in firm.index
 
 

@@ -25,6 +25,7 @@ from chainwatch.i18n import t
 from chainwatch.service.result import Result
 
 _IO_CACHE: dict[tuple[str, float, str, bool], IOModel] = {}
+AFFECTED_PCT = 0.1  # an enterprise counts as affected when it loses more than 0.1 % of capacity in a month
 VIA_KEYS = {0: "shock.via.origin", 1: "shock.via.supply", 2: "shock.via.demand", 3: "shock.via.link"}
 
 
@@ -200,14 +201,15 @@ class ShockService:
         T = run.h.shape[0]
         base = monthly * T
         labels = self._month_labels(sc)
-        hit = (run.first_month[:nf] >= 0) & vis
+        thr = 1.0 - AFFECTED_PCT / 100.0
+        hit = (run.h[:, :nf].min(axis=0) < thr) & vis
         lang = self.cw.lang
         ent = g["ent"]
         by_month = pd.DataFrame({
             "month": labels,
             "output_lost": (lost_fm[:, vis]).sum(axis=1),
             "lost_pct": 100 * lost_fm[:, vis].sum(axis=1) / max(monthly[vis].sum(), 1e-12),
-            "firms_affected": ((run.h[:, :nf] < 1 - 1e-6) & vis[None, :]).sum(axis=1),
+            "firms_affected": ((run.h[:, :nf] < thr) & vis[None, :]).sum(axis=1),
         })
         rows = []
         depth_cache: dict[int, list[int]] = {}
@@ -221,10 +223,12 @@ class ShockService:
                 "base_output": base[i], "output_lost": lost[i], "lost_pct": 100 * lost[i] / base[i] if base[i] else None,
                 "min_capacity_pct": 100 * run.h[:, i].min(), "first_month": labels[run.first_month[i]],
                 "depth": 0 if origin else len(path) - 1, "reached_via": t(VIA_KEYS[via], lang),
-                "path": " → ".join(g["labels"][p] for p in path) if not origin else g["labels"][i],
+                "path": " → ".join(g["names"][p] for p in (path if not origin else [int(i)])),
+                "path_uscc": " → ".join(g["labels"][p] for p in (path if not origin else [int(i)])),
             })
         by_firm = pd.DataFrame(rows, columns=["uscc", "name", "district", "base_output", "output_lost", "lost_pct",
-                                              "min_capacity_pct", "first_month", "depth", "reached_via", "path"])
+                                              "min_capacity_pct", "first_month", "depth", "reached_via", "path",
+                                              "path_uscc"])
         if len(by_firm):
             by_firm = by_firm.sort_values(["output_lost", "uscc"], ascending=[False, True]).reset_index(drop=True)
         firm_frame = pd.DataFrame({"uscc": g["firms"], "district": ent["district"].astype(str), "base": base,
@@ -258,6 +262,7 @@ class ShockService:
         text = [t("shock.text.cascade", lang, name=sc["name"], months=T, lost=total_lost,
                   pct=float(summary["lost_pct"].iat[0] or 0.0), firms=int(hit.sum()))]
         meta = self.cw.meta(units="万元", model="cascade", scenario=sc["name"], links_year=g["year"],
+                            affected_threshold_pct=AFFECTED_PCT,
                             firms=nf, external_suppliers=len(g["ext_keys"]), links=net.m)
         return Result("shock", meta, {"summary": summary, "by_month": by_month, "by_firm": by_firm,
                                       "by_segment": by_segment, "by_chain": by_chain, "by_district": by_district},
