@@ -376,7 +376,13 @@ def _unconf(v: Any) -> str | None:
 def _closest(name: str) -> str:
     import difflib
 
-    hits = difflib.get_close_matches(name, list(ATTRIBUTES), n=3)
+    hits = difflib.get_close_matches(name, list(ATTRIBUTES), n=3, cutoff=0.6)
+    tokens = {t for t in name.lower().split("_") if len(t) > 2}
+    for other in ATTRIBUTES:
+        if len(hits) >= 4:
+            break
+        if other not in hits and tokens & set(other.split("_")):
+            hits.append(other)
     return ", ".join(hits) if hits else "-"
 
 

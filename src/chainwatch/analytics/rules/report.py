@@ -40,6 +40,20 @@ def _fmt(value: Any, kind: str, lang: str) -> str:
     return format_value(value, kind, lang)
 
 
+def _set_text(ev: Evaluation, name: str, positions: np.ndarray) -> list[str]:
+    """The members of a set-valued input (e.g. an enterprise's chains) as text, per position."""
+    pair = ev.inputs.sets.get(name)
+    if pair is None:
+        return ["—"] * len(positions)
+    idx, vals = pair
+    wanted = pd.Series(np.arange(len(positions)), index=positions)
+    mask = np.isin(idx, positions)
+    groups: dict[int, list[str]] = {}
+    for i, v in zip(idx[mask], vals[mask], strict=True):
+        groups.setdefault(int(i), []).append(str(v))
+    return [", ".join(sorted(set(groups.get(int(p), [])))) or "∅" for p in wanted.index]
+
+
 def _walk(nodes: tuple[Node, ...] | list[Node], parent: str | None = None, depth: int = 0):
     for nd in nodes:
         yield nd, parent, depth
@@ -60,7 +74,7 @@ def condition_rows(ev: Evaluation, positions: np.ndarray, lang: str = "zh") -> p
         elif isinstance(nd, Leaf) and nd.score is None:
             kind = ATTRIBUTES[str(nd.attribute)].kind
             vals = ev.values[nd.id][positions]
-            vtext = [_fmt(v, kind, lang) for v in vals] if kind != "set" else ["—"] * len(positions)
+            vtext = [_fmt(v, kind, lang) for v in vals] if kind != "set" else _set_text(ev, str(nd.attribute), positions)
             attr = nd.attribute
             rule = threshold_text(nd, lang)
         elif isinstance(nd, Leaf):
@@ -139,7 +153,7 @@ def gap_rows(ev: Evaluation, positions: np.ndarray, lang: str = "zh") -> pd.Data
             kind = ATTRIBUTES[str(nd.attribute)].kind
             label = ATTRIBUTES[str(nd.attribute)].label(lang)
             vals = ev.values[nd.id][positions][sel]
-            vtext = [_fmt(v, kind, lang) for v in vals] if kind != "set" else ["—"] * len(sel)
+            vtext = [_fmt(v, kind, lang) for v in vals] if kind != "set" else _set_text(ev, str(nd.attribute), positions[sel])
         else:
             label = ("总分" if lang == "zh" else "total score") if nd.score == "total" else nd.score
             vals = ev.score_min[nd.score][positions][sel]
