@@ -42,3 +42,24 @@ def test_segment_dependence_on_demo(demo) -> None:
     assert ((ok["hhi"] >= 1 / ok["n_origins"] - 1e-9) & (ok["hhi"] <= 1 + 1e-9)).all()
     assert ok["cr1_pct"].between(0, 100).all()
     assert ok["explanation"].str.contains("%").all()
+
+
+def test_dependence_agrees_with_chain_analytics(demo) -> None:
+    """Two independent implementations of risk-methods §1.1–1.2 (trade and chains) give one answer."""
+    year = demo.trade.latest_period().year
+    mine = demo.trade.segment_dependence(year=year).tables["segments"].set_index("segment_id")
+    chain_ids = demo.store.df("SELECT chain_id FROM chain ORDER BY chain_id")["chain_id"].tolist()
+    n = 0
+    for c in chain_ids:
+        rows = demo.chains.segments(c, year).tables["segments"]
+        for r in rows if isinstance(rows, list) else rows.to_dict("records"):
+            m = mine.loc[r["segment_id"]]
+            assert r["imports"] == pytest.approx(m["imports"])
+            if r["import_dependence_pct"] is None:
+                assert m["import_dependence_pct"] != m["import_dependence_pct"] or m["imports"] == 0
+            else:
+                assert r["import_dependence_pct"] == pytest.approx(m["import_dependence_pct"], abs=0.01)
+            if r["origin_hhi"] is not None and r["origin_hhi"] == r["origin_hhi"]:
+                assert r["origin_hhi"] == pytest.approx(m["hhi"])
+            n += 1
+    assert n == len(mine)

@@ -74,14 +74,17 @@ def test_bands() -> None:
 
 
 def test_import_dependence_cases() -> None:
-    m = pd.Series([30.0, 50.0, 10.0, 0.0, 0.0])
-    e = pd.Series([10.0, 80.0, 0.0, 0.0, 0.0])
-    q = pd.Series([80.0, 20.0, np.nan, 0.0, 100.0])
+    m = pd.Series([30.0, 50.0, 10.0, 0.0, 0.0, 60.0, 40.0])
+    e = pd.Series([10.0, 80.0, 0.0, 0.0, 0.0, 30.0, 0.0])
+    q = pd.Series([80.0, 20.0, np.nan, 0.0, 100.0, 20.0, 0.0])
     r = import_dependence(m, e, q)
     assert r.loc[0, "dependence"] == pytest.approx(30 / 100)          # M / (Q + M − E)
     assert r.loc[1, "dependence"] == pytest.approx(50 / 70)           # C = −10 ≤ 0 -> M / (Q + M)
+    assert r.loc[5, "dependence"] == pytest.approx(60 / 80)           # E > Q (re-exports): fallback, ≤ 100 %
+    assert r.loc[6, "dependence"] == pytest.approx(1.0)               # no local output: all imported
     assert r["method"].tolist() == ["apparent_consumption", "fallback", "no_output", "no_consumption",
-                                    "apparent_consumption"]
+                                    "apparent_consumption", "fallback", "apparent_consumption"]
+    assert (r["dependence"].dropna() <= 1.0).all()
     assert math.isnan(r.loc[2, "dependence"]) and math.isnan(r.loc[3, "dependence"])  # null, never 0
     assert r.loc[4, "dependence"] == 0.0
 

@@ -79,10 +79,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "HHI {hhi}（{band}）；对外依存度 {dep}。",
                           "{segment}: imports of {imports} (10k CNY), {cr1}% of them from {country} (first "
                           "origin; origin countries: {n}); HHI {hhi} ({band}); import dependence {dep}."),
-    "trade.dep.over_one_suffix": ("（出口大于产出，可能含转口贸易，依存度超过100%）",
-                                  " (exports exceed output, likely re-exports: dependence above 100 %)"),
-    "trade.dep.fallback_suffix": ("（加工贸易使表观消费≤0，按 进口/(产出+进口) 计算）",
-                                  " (apparent consumption ≤ 0, processing trade: imports / (output + imports))"),
+    "trade.dep.fallback_suffix": ("（表观消费≤0或出口大于本地产出（加工、转口贸易），按 进口/(产出+进口) 计算）",
+                                  " (apparent consumption ≤ 0 or exports above local output — processing or "
+                                  "re-export trade: imports / (output + imports))"),
     "trade.dep.critical_suffix": ("【关键依赖：HHI>0.4、依存度>50%、进口大于出口】",
                                   " [critical dependence: HHI > 0.4, dependence > 50 %, imports exceed exports]"),
     "trade.dep.no_products": ("{segment}：未配置 HS 产品，无法计算进口依存。",

@@ -506,19 +506,35 @@ class TradeService:
         return imports.reset_index(drop=True), exports.reset_index(drop=True), q
 
     def _segment_output(self, yr: int, months: tuple[int, ...]) -> pd.Series:
+        """Local output Q per segment in the window: each firm's gross output counted once per chain,
+        in its main segment (risk-methods §1.5, the chain analytics' ``assign_output``).
+
+        Segments without member firms produce nothing locally: Q = 0. Segments whose firms report
+        no output at all in the window: unknown (absent from the series → null dependence).
+        """
+        from chainwatch.analytics.chains.indicators import assign_output
+
         mlist = ", ".join(str(m) for m in months)
         params: list[Any] = []
         scope_sql = ""
         if self.cw.scope:
-            scope_sql = f" AND e.district IN ({', '.join('?' for _ in self.cw.scope)})"
+            scope_sql = f" WHERE e.district IN ({', '.join('?' for _ in self.cw.scope)})"
             params = list(self.cw.scope)
-        out = self.store.df(
-            "SELECT se.segment_id, sum(mv.gross_output) AS q, count(mv.gross_output) AS n "
-            "FROM segment_enterprise se JOIN monthly_value mv ON mv.uscc = se.uscc "
-            f"JOIN enterprise e ON e.uscc = se.uscc WHERE mv.year = {int(yr)} AND mv.month IN ({mlist}){scope_sql} "
-            "GROUP BY se.segment_id", params)
-        out = out[out["n"] > 0]
-        return out.set_index("segment_id")["q"].astype(float)
+        members = self.store.df(
+            "SELECT se.segment_id, s.chain_id, se.uscc, se.is_main FROM segment_enterprise se "
+            f"JOIN segment s USING (segment_id) JOIN enterprise e ON e.uscc = se.uscc{scope_sql}", params)
+        output = self.store.df(
+            "SELECT uscc, sum(gross_output) AS output FROM monthly_value "
+            f"WHERE year = {int(yr)} AND month IN ({mlist}) AND gross_output IS NOT NULL GROUP BY uscc")
+        segs = self.store.df("SELECT segment_id FROM segment")["segment_id"]
+        q = pd.Series(0.0, index=segs.values)
+        if members.empty:
+            return q
+        assigned = assign_output(members, output)
+        known = assigned.groupby("segment_id")["output"].apply(lambda s: s.notna().any())
+        total = assigned.groupby("segment_id")["assigned"].sum(min_count=1).fillna(0.0)
+        q.loc[total.index] = total.astype(float)
+        return q.drop(index=known[~known].index)
 
     def _links_dependence_input(self, yr: int, chain: str | None
                                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str, dict[str, Any]]:
@@ -608,8 +624,6 @@ class TradeService:
                  hhi=f"{r['hhi']:.2f}", band=t(f"trade.band.{r['band']}", lang), dep=dep_txt)
         if r["dependence_method"] == "fallback":
             text += t("trade.dep.fallback_suffix", lang)
-        elif pd.notna(r["import_dependence_pct"]) and r["import_dependence_pct"] > 100.0:
-            text += t("trade.dep.over_one_suffix", lang)
         if r["critical"]:
             text += t("trade.dep.critical_suffix", lang)
         return text

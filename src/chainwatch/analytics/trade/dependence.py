@@ -8,8 +8,8 @@ risk-methods.md §1.1–1.2:
   (origins are *not* pooled across products, which would hide single-source products); the pooled
   HHI and the first-country share CR1 of the segment's pooled imports are reported beside it;
 * import dependence ``ID = M / (Q + M − E)`` (apparent consumption); when ``Q + M − E ≤ 0``
-  (processing trade) the fallback ``M / (Q + M)`` is used and flagged; unknown output → null;
-  ``ID`` above 1 (exports above output: re-exports) is reported as computed, never capped;
+  (processing trade), or when exports exceed local output (re-exports, where the formula would exceed
+  100 %), the fallback ``M / (Q + M)`` is used and flagged; unknown output → null;
 * bands of the HHI on the 0–1 scale: < 0.15 unconcentrated, 0.15–0.25 moderate, > 0.25 high;
 * critical dependence (EC SWD(2021) 352 style): HHI > 0.4 and ID > 0.5 and M / E > 1.
 
@@ -115,7 +115,8 @@ def import_dependence(m: pd.Series, e: pd.Series, q: pd.Series) -> pd.DataFrame:
     Returns
     -------
     DataFrame with ``dependence`` (0–1 or NaN) and ``method``: ``apparent_consumption``,
-    ``fallback`` (C ≤ 0, so M / (Q + M)), or a reason for null: ``no_output`` or ``no_consumption``.
+    ``fallback`` (C ≤ 0 or E > Q, so M / (Q + M)), or a reason for null: ``no_output`` or
+    ``no_consumption``.
 
     Examples
     --------
@@ -131,8 +132,8 @@ def import_dependence(m: pd.Series, e: pd.Series, q: pd.Series) -> pd.DataFrame:
     dep = pd.Series(np.nan, index=m.index)
     method = pd.Series(None, index=m.index, dtype=object)
     unknown = q.isna()
-    ok = ~unknown & (c > 0)
-    fb = ~unknown & (c <= 0) & (alt > 0)
+    ok = ~unknown & (c > 0) & (e <= q)
+    fb = ~unknown & ~ok & (alt > 0)
     dep[ok] = m[ok] / c[ok]
     dep[fb] = m[fb] / alt[fb]
     method[ok] = "apparent_consumption"
