@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import pandas as pd
 
 from chainwatch.analytics.stats import (
@@ -32,6 +33,7 @@ from chainwatch.service.result import Result
 if TYPE_CHECKING:
     from chainwatch.service import Chainwatch
 
+_SQL_CACHE: dict[tuple[Any, ...], str] = {}
 TABLES = ("monthly_value", "enterprise", "enterprise_scope", "deflator", "segment_enterprise", "segment", "chain",
           "enterprise_annual")
 
@@ -99,15 +101,28 @@ class StatsService:
         return {str(r[0]): str((r[1] if zh else (r[2] or r[1])) or r[0]) for r in self.store.rows(sql)}
 
     # -- main computation ----------------------------------------------------------------------
+    def _wide(self, p: Period, groups: tuple[str, ...], inds: tuple[str, ...], years: int) -> pd.DataFrame:
+        """Run the statistics expression; its compiled SQL is cached (compiling is the slow part)."""
+        span = Span.of(p.year, p.month)
+        scope = tuple(self.cw.scope) if self.cw.scope is not None else None
+        key = (span.year, span.month, groups, inds, self._policy(), scope, years)
+        sql = _SQL_CACHE.get(key)
+        if sql is None:
+            expr = stats_expr(self._tables(), span.year, span.month, by=groups, indicators=inds,
+                              policy=self._policy(), districts=self.cw.scope, years=years)
+            sql = str(ibis.to_sql(expr, dialect="duckdb"))
+            if len(_SQL_CACHE) >= 512:
+                _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
+            _SQL_CACHE[key] = sql
+        return self.store.df(sql)
+
     def frame(self, period: str | Period, by: str | Sequence[str] = "total",
               indicators: str | Sequence[str] | None = None, *, years: int = 3) -> pd.DataFrame:
         """The statistics as a DataFrame (one row per group × indicator), without metadata."""
         p = period if isinstance(period, Period) else Period.parse(period)
         groups = self.parse_by(by)
         inds = self.parse_indicators(indicators)
-        expr = stats_expr(self._tables(), p.year, p.month, by=groups, indicators=inds, policy=self._policy(),
-                          districts=self.cw.scope, years=years)
-        rows = long_rows(expr.execute(), inds)
+        rows = long_rows(self._wide(p, tuple(groups), tuple(inds), years), inds)
         total = rows[rows.group_type == "total"]
         if total.empty or int(total.n_month_enterprises.max()) == 0:
             raise NotFound("stats.no_data", period=p.label(self.cw.lang, cumulative=True) + f" ({p})")

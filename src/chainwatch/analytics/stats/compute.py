@@ -22,7 +22,7 @@ Table = Any
 
 # per-indicator output fields, in JSON order
 IND_FIELDS: tuple[str, ...] = (
-    "month_value", "ytd_value", "month_yoy_pct", "ytd_yoy_pct", "share_pct", "month_share_pct",
+    "month_value", "ytd_value", "month_yoy_pct", "ytd_yoy_pct", "share_pct", "month_share_pct", "base_share_pct",
     "contribution_pct", "pull_pp", "month_contribution_pct", "month_pull_pp",
     "two_year_avg_pct", "month_two_year_avg_pct", "n_growing", "n_declining", "basis",
 )
@@ -96,42 +96,43 @@ def finalize(gs: Table, indicators: Sequence[str], *, years: int = 3, deflated: 
     tot = gs.filter(gs.group_type == "total")
     tot = tot.select(**{f"T_{c}": tot[c] for c in gs.columns if c[:2] in ("L_", "N_", "D_", "C_", "XM")})
     j = gs.cross_join(tot)
+    # stage 1: the comparable-price flag and the effective numerators E_ (comparable or current)
+    stage: dict[str, Any] = {}
+    for ind in indicators:
+        dfl = deflated and INDICATORS[ind].deflatable
+        for k in range(years - 1):
+            flag = ((j[f"T_XM_{ind}_m{k}"] == 0) & (j[f"T_XM_{ind}_c{k}"] == 0) & (j[f"T_D_{ind}_c{k}"] != 0)) \
+                if dfl else ibis.literal(False)
+            stage[f"cmp_{ind}_{k}"] = flag
+            for s in ("m", "c"):
+                for pre in ("", "T_"):
+                    n = j[f"{pre}N_{ind}_{s}{k}"]
+                    stage[f"{pre}E_{ind}_{s}{k}"] = ibis.ifelse(flag, j[f"{pre}C_{ind}_{s}{k}"], n) if dfl else n
+    j = j.mutate(**stage)
+    # stage 2: the measures
     out: dict[str, Any] = {c: j[c] for c in ("group_type", "group_id", *GROUP_FIELDS)}
     for ind in indicators:
-        cmp_flags: dict[int, Any] = {}
-        for k in range(years - 1):
-            if deflated and INDICATORS[ind].deflatable:
-                cmp_flags[k] = ((j[f"T_XM_{ind}_m{k}"] == 0) & (j[f"T_XM_{ind}_c{k}"] == 0)
-                                & (j[f"T_D_{ind}_c{k}"] != 0))
-            else:
-                cmp_flags[k] = ibis.literal(False)
-
-        def eff(prefix: str, s: str, k: int, _ind: str = ind, _flags: dict[int, Any] = cmp_flags) -> Any:
-            n = j[f"{prefix}N_{_ind}_{s}{k}"]
-            if deflated and INDICATORS[_ind].deflatable:
-                return ibis.ifelse(_flags[k], j[f"{prefix}C_{_ind}_{s}{k}"], n)
-            return n
-
         p = f"{ind}__"
         out[p + "month_value"] = j[f"L_{ind}_m"]
         out[p + "ytd_value"] = j[f"L_{ind}_c"]
         out[p + "share_pct"] = ratio_expr(j[f"L_{ind}_c"], j[f"T_L_{ind}_c"])
         out[p + "month_share_pct"] = ratio_expr(j[f"L_{ind}_m"], j[f"T_L_{ind}_m"])
+        out[p + "base_share_pct"] = ratio_expr(j[f"D_{ind}_c0"], j[f"T_D_{ind}_c0"].abs())
         for s, pre in (("c", ""), ("m", "month_")):
-            n0, d0 = eff("", s, 0), j[f"D_{ind}_{s}0"]
-            tn0, td0 = eff("T_", s, 0), j[f"T_D_{ind}_{s}0"]
+            n0, d0 = j[f"E_{ind}_{s}0"], j[f"D_{ind}_{s}0"]
+            tn0, td0 = j[f"T_E_{ind}_{s}0"], j[f"T_D_{ind}_{s}0"]
             g2 = growth_expr(n0, d0)
             out[p + ("ytd_yoy_pct" if s == "c" else "month_yoy_pct")] = g2
             out[p + pre + "contribution_pct"] = ratio_expr(n0 - d0, tn0 - td0)
             out[p + pre + "pull_pp"] = ratio_expr(n0 - d0, td0.abs())
             if years >= 3:
-                g1 = growth_expr(eff("", s, 1), j[f"D_{ind}_{s}1"])
+                g1 = growth_expr(j[f"E_{ind}_{s}1"], j[f"D_{ind}_{s}1"])
                 out[p + pre + "two_year_avg_pct"] = two_year_expr(g1, g2)
             else:
                 out[p + pre + "two_year_avg_pct"] = _null()
         out[p + "n_growing"] = j[f"{ind}__n_growing"]
         out[p + "n_declining"] = j[f"{ind}__n_declining"]
-        out[p + "basis"] = ibis.ifelse(cmp_flags[0], "comparable", "current")
+        out[p + "basis"] = ibis.ifelse(j[f"cmp_{ind}_0"], "comparable", "current")
     return j.select(**out)
 
 

@@ -164,35 +164,44 @@ def caliber_frame(panel: Table, enterprise: Table, scope: Table, span: Span, ind
         by_ind, star = deflator_lookup(deflator, span, years - 1)
         f = f.left_join(by_ind, f.division == by_ind.industry)
         f = f.drop(*[c for c in ("industry",) if c in f.columns])
-    cols: dict[str, Any] = {}
+    # stage 1: per-span flags as columns (so that later expressions refer to them by name)
+    flags: dict[str, Any] = {}
     for k in ks:
         in_scope = f[f"sc{k}"].fill_null(False)
         new = f.founded.notnull() & (f.founded > span.end_date(k + 1))
         for s in ("m", "c"):
             inside = in_scope & (f[f"has_{s}{k}"] > 0)
             own = f[f"has_{s}{k + 1}"] > 0
-            is_new = ~own & new
-            inc = ~own & ~new
-            use = inside & (own | new) if policy == "exclude" else inside
-            cols[f"in_{s}{k}"] = inside
-            cols[f"new_{s}{k}"] = inside & is_new
-            cols[f"inc_{s}{k}"] = inside & inc
-            cols[f"use_{s}{k}"] = use
-            for ind in indicators:
-                cur = f[f"{ind}_{s}{k}"]
-                prev = f[f"{ind}_{s}{k + 1}"]
-                cols[f"N_{ind}_{s}{k}"] = ibis.ifelse(use, cur, 0.0)
-                cols[f"D_{ind}_{s}{k}"] = ibis.ifelse(use & own, prev, 0.0)
-                if k == 0:
-                    cols[f"L_{ind}_{s}"] = ibis.ifelse(inside, cur, 0.0)
+            flags[f"in_{s}{k}"] = inside
+            flags[f"own_{s}{k}"] = own
+            flags[f"new_{s}{k}"] = inside & ~own & new
+            flags[f"inc_{s}{k}"] = inside & ~own & ~new
             if deflator is not None:
-                cols[f"X_{s}{k}"] = f[f"ix_{s}{k}"].fill_null(star[f"ix_{s}{k}"])
-    cols["profit_c0"] = f["total_profit_c0"]
-    out = f.select("uscc", **cols)
-    keep = out["in_c0"]
+                flags[f"X_{s}{k}"] = f[f"ix_{s}{k}"].fill_null(star[f"ix_{s}{k}"])
+    f = f.mutate(**flags)
+    uses: dict[str, Any] = {}
     for k in ks:
-        keep = keep | out[f"in_c{k}"] | out[f"in_m{k}"]
-    return out.filter(keep)
+        for s in ("m", "c"):
+            inside = f[f"in_{s}{k}"]
+            uses[f"use_{s}{k}"] = inside & ~f[f"inc_{s}{k}"] if policy == "exclude" else inside
+    f = f.mutate(**uses)
+    # stage 2: each enterprise's share of N, D and the level
+    cols: dict[str, Any] = {}
+    for k in ks:
+        for s in ("m", "c"):
+            for name in ("in", "new", "inc", "use") + (("X",) if deflator is not None else ()):
+                cols[f"{name}_{s}{k}"] = f[f"{name}_{s}{k}"]
+            use, own, inside = f[f"use_{s}{k}"], f[f"own_{s}{k}"], f[f"in_{s}{k}"]
+            for ind in indicators:
+                cols[f"N_{ind}_{s}{k}"] = ibis.ifelse(use, f[f"{ind}_{s}{k}"], 0.0)
+                cols[f"D_{ind}_{s}{k}"] = ibis.ifelse(use & own, f[f"{ind}_{s}{k + 1}"], 0.0)
+                if k == 0:
+                    cols[f"L_{ind}_{s}"] = ibis.ifelse(inside, f[f"{ind}_{s}{k}"], 0.0)
+    cols["profit_c0"] = f["total_profit_c0"]
+    keep = f["in_c0"]
+    for k in ks:
+        keep = keep | f[f"in_c{k}"] | f[f"in_m{k}"]
+    return f.filter(keep).select("uscc", **cols)
 
 
 __all__ = ["Span", "enterprise_panel", "deflator_lookup", "caliber_frame"]
