@@ -28,6 +28,11 @@ from chainwatch.analytics.chains.indicators import (
 from chainwatch.analytics.chains.leaders import leader_candidates
 
 LEVELS = ("none", "blue", "yellow", "orange", "red")
+#: every weak-link reason code :func:`analyse_chains` can give (documented in docs/chains.md)
+REASON_CODES = ("missing", "thin", "dominant", "import_dependent", "origin_concentrated", "critical_dependence",
+                "foreign_supplied", "low_local_supply")
+#: every note code explaining a null value
+NOTE_CODES = ("no_output", "no_consumption", "no_trade_data", "id_fallback", "no_purchases", "no_main_segment")
 
 
 def _frame(cols: list[str]) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from chainwatch.analytics.chains.graph import pagerank
 
@@ -19,7 +18,7 @@ METRICS = ("share", "pull", "network")
 
 def _pct(x: np.ndarray) -> np.ndarray:
     """Percentile rank in (0, 1] with ties averaged (pandas ``rank(pct=True)``)."""
-    return rankdata(x, method="average") / len(x) if len(x) else np.zeros(0)
+    return pd.Series(x, dtype=float).rank(method="average", pct=True).to_numpy() if len(x) else np.zeros(0)
 
 
 def leader_candidates(firms: pd.DataFrame, links: pd.DataFrame, *, min_share: float = 0.05,
