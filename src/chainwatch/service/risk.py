@@ -83,7 +83,6 @@ class RiskService:
         first = Period(start // 11, start % 11 + 2 if start % 11 else 1)
         lo = f"{first.year:04d}-{first.month:02d}"
         hi = str(p if p.month > 2 else Period(p.year, 2))
-        cols = ", ".join(f"sum({c}) AS {c}" for c in indicators)
         con = self.store.con
         with self.store._lock:
             con.execute("""CREATE OR REPLACE TEMP TABLE _risk_ent AS

@@ -126,32 +126,56 @@ class Evaluator:
     def n_subjects(self, level: str) -> int:
         return len(self.inp.ent_ids) if level == "enterprise" else len(self.inp.groups[level].ids)
 
-    def _agg(self, level: str, x: np.ndarray) -> np.ndarray:
+    def _agg(self, level: str, x: np.ndarray, key: Any = None) -> np.ndarray:
+        """Group sums of an enterprise array (NaN where no member has a value); ``key`` caches the
+        prepared (zero-filled, has-value) arrays across subject levels."""
         M = self._m(level)
         if M is None:
             return x
-        if self.inp.scope_mask is not None:
-            x = np.where(self.inp.scope_mask, x, np.nan)
-        have = M @ (~np.isnan(x)).astype(float)
-        s = M @ np.nan_to_num(x, nan=0.0)
+        ck = ("prep", key)
+        if key is None or ck not in self._cache:
+            if self.inp.scope_mask is not None:
+                x = np.where(self.inp.scope_mask, x, np.nan)
+            have = ~np.isnan(x)
+            prep = np.stack([np.where(have, x, 0.0), have.astype(float)])
+            if key is None:
+                return self._sum(M, prep)
+            self._cache[ck] = prep
+        return self._sum(M, self._cache[ck])
+
+    @staticmethod
+    def _sum(M: sp.csr_matrix, prep: np.ndarray) -> np.ndarray:
+        s, have = M @ prep[0], M @ prep[1]
         return np.where(have > 0, s, np.nan)
 
     def _pair(self, level: str, ind: str, ytd: bool) -> tuple[np.ndarray, np.ndarray]:
         """Same-caliber (current, base) sums for a growth rate."""
         key = ("pair", level, ind, ytd)
-        if key not in self._cache:
-            x = self._x(ind)
-            if ytd:
-                x = self._ytd_ent(ind)
+        if key in self._cache:
+            c, p = self._cache[key]
+            return c, p
+        group = level != "enterprise"
+        ek = ("entpair", ind, ytd, group, group and self.inp.scope_mask is not None)
+        if ek not in self._cache:
+            x = self._ytd_ent(ind) if ytd else self._x(ind)
             base = _shift(x, self.inp.lag)
             both = ~np.isnan(x) & ~np.isnan(base)
-            if level != "enterprise" and self.inp.scope_mask is not None:
+            if ek[4]:
                 both &= self.inp.scope_mask
-            cur = np.where(both, x, np.nan)
-            prev = np.where(both, base, np.nan)
-            self._cache[key] = np.stack([self._agg(level, cur), self._agg(level, prev)])
-        c, p = self._cache[key]
-        return c, p
+            if group:
+                self._cache[ek] = np.stack([np.where(both, x, 0.0), np.where(both, base, 0.0),
+                                            both.astype(float)])
+            else:
+                self._cache[ek] = np.stack([np.where(both, x, np.nan), np.where(both, base, np.nan)])
+        arr = self._cache[ek]
+        if group:
+            M = self._m(level)
+            have = M @ arr[2]
+            out = np.stack([np.where(have > 0, M @ arr[0], np.nan), np.where(have > 0, M @ arr[1], np.nan)])
+        else:
+            out = arr
+        self._cache[key] = out
+        return out[0], out[1]
 
     def _ytd_ent(self, ind: str) -> np.ndarray:
         key = ("ytd", ind)
@@ -169,13 +193,13 @@ class Evaluator:
         p = params or {}
         lag = self.inp.lag
         if statistic == "level":
-            out = self._agg(level, self._x(ind))
+            out = self._agg(level, self._x(ind), ("x", ind))
         elif statistic == "ytd_level":
-            out = self._agg(level, self._ytd_ent(ind))
+            out = self._agg(level, self._ytd_ent(ind), ("ytd", ind))
         elif statistic == "prior_level":
-            out = _shift(self._agg(level, self._x(ind)), lag)
+            out = _shift(self.stat(level, "level", ind), lag)
         elif statistic == "prior_ytd_level":
-            out = _shift(self._agg(level, self._ytd_ent(ind)), lag)
+            out = _shift(self.stat(level, "ytd_level", ind), lag)
         elif statistic in ("month_yoy_pct", "ytd_yoy_pct"):
             c, b = self._pair(level, ind, statistic == "ytd_yoy_pct")
             with np.errstate(divide="ignore", invalid="ignore"):
