@@ -22,7 +22,7 @@ from chainwatch.cli.common import (
     resolve_lang,
 )
 from chainwatch.errors import ValidationFailed
-from chainwatch.i18n import t
+from chainwatch.i18n import catalogue, t
 from chainwatch.service.result import Result
 
 ChainOpt = Annotated[str, typer.Option("--chain", "-c", help="Chain id (see `chainwatch chains`).")]
@@ -45,7 +45,19 @@ def _show_map_errors(exc: ValidationFailed, lang: str, limit: int = 30) -> None:
         err_console.print(f"… {len(errors) - limit}")
 
 
-def _table(result: Result, fmt: str, name: str, cols: list[str], title: str) -> None:
+def _headers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Translate column names for table output (JSON and CSV keep the field names)."""
+    if "risk_level" in frame.columns:
+        frame = frame.assign(risk_level=frame["risk_level"].map(lambda v: t(f"chains.level.{v}", lang)))
+    out = frame.rename(columns={c: t(f"chains.col.{c}", lang) for c in frame.columns
+                                if f"chains.col.{c}" in catalogue()})
+    for col in out.columns:
+        if len(out) and out[col].map(lambda v: isinstance(v, list)).any():
+            out[col] = out[col].map(lambda v: "、".join(map(str, v)) if isinstance(v, list) else v)
+    return out
+
+
+def _table(result: Result, fmt: str, name: str, cols: list[str], title: str, lang: str = "zh") -> None:
     if fmt != "table":
         emit(result, fmt)
         return
@@ -53,7 +65,9 @@ def _table(result: Result, fmt: str, name: str, cols: list[str], title: str) -> 
         console.print(line, highlight=False)
     df = result.tables[name]
     frame = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
-    render_table(title, frame[[c for c in cols if c in frame.columns]] if len(frame) else frame)
+    if cols and len(frame):
+        frame = frame[[c for c in cols if c in frame.columns]]
+    render_table(title, _headers(frame, lang))
 
 
 def register(app: typer.Typer) -> None:
@@ -80,7 +94,7 @@ def register(app: typer.Typer) -> None:
                 res = cw.chains.overview(year)
                 if not len(res.tables["chains"]):
                     res.text.append(t("chains.no_chains", lang))
-                _table(res, fmt, "chains", OVERVIEW_COLS, t("chains.title.overview", lang, year=res.meta.get("year")))
+                _table(res, fmt, "chains", OVERVIEW_COLS, t("chains.title.overview", lang, year=res.meta.get("year")), lang)
                 return
             res = cw.chains.segments(chain, year)
             if fmt == "table":
@@ -90,7 +104,7 @@ def register(app: typer.Typer) -> None:
                                   cov=f"{s['coverage_pct']:.1f}%" if s["coverage_pct"] is not None else na,
                                   missing=s["n_missing"], weak=s["n_weak"], firms=s["n_enterprises"],
                                   lsr=f"{s['local_supply_pct']:.1f}%" if s["local_supply_pct"] is not None else na))
-            _table(res, fmt, "segments", SEGMENT_COLS, t("chains.title.segments", lang, chain=chain, year=res.meta["year"]))
+            _table(res, fmt, "segments", SEGMENT_COLS, t("chains.title.segments", lang, chain=chain, year=res.meta["year"]), lang)
 
     @chains.command("import")
     @handle_errors
@@ -104,7 +118,7 @@ def register(app: typer.Typer) -> None:
             except ValidationFailed as exc:
                 _show_map_errors(exc, lang)
                 raise
-            _table(res, check_format(fmt), "imported", [], "")
+            _table(res, check_format(fmt), "imported", [], "", lang)
 
     @chains.command("import-willems")
     @handle_errors
@@ -115,7 +129,7 @@ def register(app: typer.Typer) -> None:
         lang = resolve_lang(lang)
         with open_cw(db, lang) as cw:
             res = cw.chains.import_willems(folder, numbers.split(",") if numbers else None)
-            _table(res, check_format(fmt), "imported", ["chain", "segments", "edges"], "")
+            _table(res, check_format(fmt), "imported", ["chain", "segments", "edges"], "", lang)
 
     @chains.command("export")
     @handle_errors
@@ -143,9 +157,10 @@ def register(app: typer.Typer) -> None:
                 emit(res, fmt)
                 return
             render_table(t("chains.title.critical_segments", lang, chain=chain),
-                         res.tables["segments"][["segment_id", "name", "n_cut", "explanation"]])
+                         _headers(res.tables["segments"][["segment_id", "name", "n_cut", "explanation"]], lang))
             render_table(t("chains.title.critical_enterprises", lang, chain=chain),
-                         res.tables["enterprises"][["uscc", "name", "n_segments_cut", "n_firms_cut", "explanation"]])
+                         _headers(res.tables["enterprises"][["uscc", "name", "n_segments_cut", "n_firms_cut",
+                                                             "explanation"]], lang))
 
     @chains.command("leaders")
     @handle_errors
@@ -158,7 +173,7 @@ def register(app: typer.Typer) -> None:
             res = cw.chains.leaders(chain, year, top=top)
             _table(res, fmt, "leaders", ["rank", "name", "share_pct", "local_suppliers", "local_customers",
                                          "pct_share", "pct_pull", "pct_network", "score", "eligible"],
-                   t("chains.title.leaders", lang, chain=chain))
+                   t("chains.title.leaders", lang, chain=chain), lang)
 
     @chains.command("targets")
     @handle_errors
@@ -172,7 +187,7 @@ def register(app: typer.Typer) -> None:
         with open_cw(db, lang, create=False) as cw:
             res = cw.chains.targets(chain, segment_id=segment, top=top)
             _table(res, fmt, "targets", ["segment", "status", "rank", "name", "region", "score", "reason"],
-                   t("chains.title.targets", lang, chain=chain))
+                   t("chains.title.targets", lang, chain=chain), lang)
 
     @directory.command("import")
     @handle_errors
@@ -199,11 +214,11 @@ def register(app: typer.Typer) -> None:
             console.print(line, highlight=False)
         item = res.tables["item"]
         frame = item if isinstance(item, pd.DataFrame) else pd.DataFrame(item)
-        render_table(None, frame.T.reset_index().rename(columns={"index": "field", 0: "value"}))
+        render_table(None, _headers(frame.T.reset_index().rename(columns={"index": "field", 0: "value"}), lang))
         for name in ("enterprises", "history"):
             df: Any = res.tables[name]
             if len(df):
-                render_table(name, df)
+                render_table(name, _headers(df, lang))
 
     @bottleneck.command("list")
     @handle_errors
@@ -218,7 +233,7 @@ def register(app: typer.Typer) -> None:
             if not len(res.tables["items"]):
                 res.text.append(t("chains.bn.empty", lang))
             _table(res, fmt, "items", ["item_id", "title", "kind", "segment_id", "owner", "status_label", "priority",
-                                       "target_date", "overdue", "n_enterprises"], "")
+                                       "target_date", "overdue", "n_enterprises"], "", lang)
 
     @bottleneck.command("add")
     @handle_errors
