@@ -94,10 +94,10 @@ def main() -> None:
             res = cw.trade.summary("2021-11", by="group")
             rows_ = res.tables["rows"].set_index(["key", "flow"])
             ref = check.set_index(["group_id", "flow"])
-            diff = max(abs(rows_.loc[k, "cum_share_pct"] - ref.loc[k, "share"]) for k in ref.index)
+            diff = max(abs(rows_.loc[k, "share_pct"] - ref.loc[k, "share"]) for k in ref.index)
             print(f"baseline SQL (group shares and growth, 1 window): {base * 1000:.0f} ms")
             print(f"check: max |share difference| vs baseline = {diff:.2e} pp")
-            bri = rows_.loc[("bri", "total"), "cum_share_pct"]
+            bri = rows_.loc[("bri", "total"), "share_pct"]
             print(f"BRI share of total trade: {bri:.1f} % ({len(BRI65)}-country default list)")
             for by in ("group", "country", "hs", "segment"):
                 t = timed(lambda by=by: cw.trade.summary("2021-11", by=by), repeats)

@@ -34,9 +34,9 @@ def test_summary_json_contract(db: str) -> None:
     assert d["meta"]["command"] == "trade.summary" and d["meta"]["units"] == "万元"
     assert d["meta"]["additive"] is False and len(d["meta"]["groups"]) == 4
     row = d["rows"][0]
-    for field in ("key", "name", "flow", "month_value", "month_prior", "month_yoy_pct", "month_share_pct",
-                  "month_contribution_pct", "month_pull_pp", "cum_value", "cum_prior", "cum_yoy_pct",
-                  "cum_share_pct", "cum_share_change_pp", "cum_contribution_pct", "cum_pull_pp"):
+    for field in ("key", "name", "flow", "month_value", "month_base_value", "month_yoy_pct", "month_share_pct",
+                  "month_contribution_pct", "month_pull_pp", "ytd_value", "ytd_base_value", "ytd_yoy_pct",
+                  "share_pct", "share_change_pp", "contribution_pct", "pull_pp"):
         assert field in row
     assert [t["flow"] for t in d["total"]] == ["import", "export", "total"]
 
@@ -113,6 +113,6 @@ def test_import_trade_flow_file_then_report(tmp_path: Path) -> None:
     d = _json(["trade", "--period", "2021-03", "--by", "group", "--flow", "export", "--format", "json", "--db", db])
     rows = {r["key"]: r for r in d["rows"]}
     assert d["meta"]["source"] == "region"
-    assert rows["bri"]["cum_value"] == 150 and rows["bri"]["cum_share_pct"] == pytest.approx(37.5)
-    assert rows["bri"]["cum_contribution_pct"] is None  # total unchanged (400 -> 400): ΔT = 0 -> null
-    assert rows["eu"]["cum_yoy_pct"] == pytest.approx(-50 / 3)
+    assert rows["bri"]["ytd_value"] == 150 and rows["bri"]["share_pct"] == pytest.approx(37.5)
+    assert rows["bri"]["contribution_pct"] is None  # total unchanged (400 -> 400): ΔT = 0 -> null
+    assert rows["eu"]["ytd_yoy_pct"] == pytest.approx(-50 / 3)

@@ -23,7 +23,7 @@ def test_bri_share_is_plausible_and_matches_sql(demo) -> None:
     assert latest is not None
     res = demo.trade.summary(latest, by="group", flow="total")
     rows = res.tables["rows"].set_index("key")
-    share = rows.loc["bri", "cum_share_pct"]
+    share = rows.loc["bri", "share_pct"]
     # the model city: 27.8 % with Belt and Road partners; a demo city should be of that order
     assert 10.0 <= share <= 45.0
     marks = ", ".join("?" for _ in BRI65)
@@ -31,7 +31,7 @@ def test_bri_share_is_plausible_and_matches_sql(demo) -> None:
     sql = (f"SELECT sum(CASE WHEN partner IN ({marks}) THEN value ELSE 0 END) / sum(value) * 100 FROM trade_flow "
            f"WHERE uscc IS NOT NULL AND year = ? AND month <= ?")
     assert share == pytest.approx(demo.store.scalar(sql, [*BRI65, year, max(months)]))
-    assert rows.loc["rcep", "cum_share_pct"] > rows.loc["asean", "cum_share_pct"]  # ASEAN ⊂ RCEP
+    assert rows.loc["rcep", "share_pct"] > rows.loc["asean", "share_pct"]  # ASEAN ⊂ RCEP
 
 
 def test_segment_dependence_on_demo(demo) -> None:

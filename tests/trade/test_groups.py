@@ -49,8 +49,8 @@ def test_group_change_moves_the_share(cw_rw) -> None:
     before = cw_rw.trade.summary("2021-11", by="group", flow="total").tables["rows"].set_index("key")
     cw_rw.trade.set_group("eu", add="USA")
     after = cw_rw.trade.summary("2021-11", by="group", flow="total").tables["rows"].set_index("key")
-    assert after.loc["eu", "cum_value"] > before.loc["eu", "cum_value"]
-    assert after.loc["rcep", "cum_value"] == before.loc["rcep", "cum_value"]
+    assert after.loc["eu", "ytd_value"] > before.loc["eu", "ytd_value"]
+    assert after.loc["rcep", "ytd_value"] == before.loc["rcep", "ytd_value"]
 
 
 def test_new_group_and_delete(cw_rw) -> None:

@@ -36,7 +36,7 @@ def test_statistics_worked_example_6_1() -> None:
     assert r["month_pull_pp"].sum() == pytest.approx(total.loc[0, "month_yoy_pct"]) == pytest.approx(8.0)
     assert total.loc[0, "month_share_pct"] == pytest.approx(100.0)
     # cumulative 1..3 equals the month here (no Jan/Feb data)
-    assert r.loc["X", "cum_value"] == 560
+    assert r.loc["X", "ytd_value"] == 560
 
 
 def test_zero_base_gives_null_never_inf() -> None:
@@ -60,12 +60,12 @@ def test_jan_feb_combined_and_cumulative() -> None:
     f = pd.DataFrame(rows, columns=["key", "flow", "year", "month", "value"])
     for p in (Period(2021, 1), Period(2021, 2)):
         r, _ = trade_growth(f, f.drop(columns="key"), p, flows=["import"])
-        assert r.loc[0, "month_value"] == r.loc[0, "cum_value"] == 45
+        assert r.loc[0, "month_value"] == r.loc[0, "ytd_value"] == 45
         assert r.loc[0, "month_yoy_pct"] == pytest.approx(50.0)
     r, _ = trade_growth(f, f.drop(columns="key"), Period(2021, 3), flows=["import"])
-    assert (r.loc[0, "month_value"], r.loc[0, "month_prior"]) == (60, 30)
-    assert (r.loc[0, "cum_value"], r.loc[0, "cum_prior"]) == (105, 60)
-    assert r.loc[0, "cum_yoy_pct"] == pytest.approx(75.0)  # not the mean of monthly rates
+    assert (r.loc[0, "month_value"], r.loc[0, "month_base_value"]) == (60, 30)
+    assert (r.loc[0, "ytd_value"], r.loc[0, "ytd_base_value"]) == (105, 60)
+    assert r.loc[0, "ytd_yoy_pct"] == pytest.approx(75.0)  # not the mean of monthly rates
 
 
 def test_total_flow_is_import_plus_export() -> None:
@@ -73,7 +73,7 @@ def test_total_flow_is_import_plus_export() -> None:
     f = pd.concat([_long({"a": (10, 20)}, per, "import"), _long({"a": (30, 20)}, per, "export")])
     rows, total = trade_growth(f, f.drop(columns="key"), per)
     tot = rows[rows["flow"] == "total"].iloc[0]
-    assert (tot["month_value"], tot["month_prior"]) == (40, 40)
+    assert (tot["month_value"], tot["month_base_value"]) == (40, 40)
     assert list(total["flow"]) == ["import", "export", "total"]
 
 
@@ -86,10 +86,10 @@ def _reference(frame: pd.DataFrame, per: Period) -> pd.DataFrame:
     out = pd.DataFrame(index=cum.index)
     t_cur = tot[per.year].reindex(cum.index.get_level_values("flow")).values
     t_pri = tot[per.year - 1].reindex(cum.index.get_level_values("flow")).values
-    out["cum_yoy_pct"] = (cum[per.year] / cum[per.year - 1].replace(0, np.nan) - 1) * 100
-    out["cum_share_pct"] = cum[per.year] / t_cur * 100
-    out["cum_contribution_pct"] = (cum[per.year] - cum[per.year - 1]) / (t_cur - t_pri) * 100
-    out["cum_pull_pp"] = (cum[per.year] - cum[per.year - 1]) / t_pri * 100
+    out["ytd_yoy_pct"] = (cum[per.year] / cum[per.year - 1].replace(0, np.nan) - 1) * 100
+    out["share_pct"] = cum[per.year] / t_cur * 100
+    out["contribution_pct"] = (cum[per.year] - cum[per.year - 1]) / (t_cur - t_pri) * 100
+    out["pull_pp"] = (cum[per.year] - cum[per.year - 1]) / t_pri * 100
     return out
 
 
@@ -107,8 +107,8 @@ def test_matches_independent_pandas() -> None:
         np.testing.assert_allclose(got[col].to_numpy(float), ref[col].to_numpy(float), rtol=1e-9)
     # a partition: contributions sum to 100 and pulls to total growth, per flow
     for _, g in rows.groupby("flow"):
-        assert g["cum_contribution_pct"].sum() == pytest.approx(100.0)
-        assert g["cum_share_pct"].sum() == pytest.approx(100.0)
+        assert g["contribution_pct"].sum() == pytest.approx(100.0)
+        assert g["share_pct"].sum() == pytest.approx(100.0)
 
 
 @settings(max_examples=20, deadline=None)
@@ -120,12 +120,12 @@ def test_partition_identities(data: list[tuple[str, int, int, float]]) -> None:
     per = Period(2021, 6)
     rows, total = trade_growth(f, f.drop(columns="key"), per, flows=["export"])
     t = total.iloc[0]
-    if t["cum_prior"] > 0:
-        assert rows["cum_pull_pp"].sum() == pytest.approx(t["cum_yoy_pct"], abs=1e-6)
-    if abs(t["cum_value"] - t["cum_prior"]) > 1e-6 * max(t["cum_value"], 1):
-        assert rows["cum_contribution_pct"].sum() == pytest.approx(100.0, rel=1e-6)
-    if t["cum_value"] > 0:
-        assert rows["cum_share_pct"].sum() == pytest.approx(100.0)
+    if t["ytd_base_value"] > 0:
+        assert rows["pull_pp"].sum() == pytest.approx(t["ytd_yoy_pct"], abs=1e-6)
+    if abs(t["ytd_value"] - t["ytd_base_value"]) > 1e-6 * max(t["ytd_value"], 1):
+        assert rows["contribution_pct"].sum() == pytest.approx(100.0, rel=1e-6)
+    if t["ytd_value"] > 0:
+        assert rows["share_pct"].sum() == pytest.approx(100.0)
 
 
 def test_overlapping_groups_do_not_sum_to_total() -> None:

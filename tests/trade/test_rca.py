@@ -91,3 +91,18 @@ def test_world_file_and_city_rca_on_real_data() -> None:
     chn = city_rca(mat.loc["aschn"], world.set_index("section")["value"]).set_index("section")
     np.testing.assert_allclose(chn["rca"].to_numpy(), balassa_rca(mat).loc["aschn", chn.index].to_numpy())
     assert chn.loc["XVI", "rca"] > 1  # machinery: China's known advantage
+
+
+def test_docstring_examples() -> None:
+    """The numpydoc examples of the trade analytics run and hold."""
+    import doctest
+
+    import chainwatch.analytics.trade.countries as countries
+    import chainwatch.analytics.trade.dependence as dependence
+    import chainwatch.analytics.trade.growth as growth
+    import chainwatch.analytics.trade.hs as hs
+    import chainwatch.analytics.trade.rca as rca
+
+    for mod in (countries, dependence, growth, hs, rca):
+        failed, _ = doctest.testmod(mod)
+        assert failed == 0, mod.__name__

@@ -42,16 +42,16 @@ def test_summary_by_group_matches_pandas(cw, trade_db) -> None:
         gm_cur, gm_pri = _by_flow(mcur[mcur["partner"].isin(members)]), _by_flow(mpri[mpri["partner"].isin(members)])
         for flow in ("import", "export", "total"):
             r = rows.loc[(gid, flow)]
-            assert r["cum_value"] == pytest.approx(g_cur[flow])
-            assert r["cum_yoy_pct"] == pytest.approx((g_cur[flow] / g_pri[flow] - 1) * 100)
-            assert r["cum_share_pct"] == pytest.approx(g_cur[flow] / t_cur[flow] * 100)
-            assert r["cum_contribution_pct"] == pytest.approx(
+            assert r["ytd_value"] == pytest.approx(g_cur[flow])
+            assert r["ytd_yoy_pct"] == pytest.approx((g_cur[flow] / g_pri[flow] - 1) * 100)
+            assert r["share_pct"] == pytest.approx(g_cur[flow] / t_cur[flow] * 100)
+            assert r["contribution_pct"] == pytest.approx(
                 (g_cur[flow] - g_pri[flow]) / (t_cur[flow] - t_pri[flow]) * 100)
             assert r["month_yoy_pct"] == pytest.approx((gm_cur[flow] / gm_pri[flow] - 1) * 100)
     # every view using a group shows its basis
     bri_basis = next(g["basis"] for g in res.meta["groups"] if g["group_id"] == "bri")
     assert "unconfirmed" in bri_basis and any(bri_basis in line for line in res.text)
-    assert res.meta["units"] == "万元" and res.meta["cum_label"] == "1–11月"
+    assert res.meta["units"] == "万元" and res.meta["ytd_label"] == "1–11月"
 
 
 def test_groups_overlap_is_flagged(cw) -> None:
@@ -59,10 +59,10 @@ def test_groups_overlap_is_flagged(cw) -> None:
     rows = res.tables["rows"].set_index("key")
     # ASEAN ⊂ RCEP ∩ BRI: adding groups would double count
     assert res.meta["additive"] is False
-    assert rows["cum_share_pct"].sum() > 100 or rows.loc["asean", "cum_value"] > 0
+    assert rows["share_pct"].sum() > 100 or rows.loc["asean", "ytd_value"] > 0
     assert any("重叠" in n for n in res.meta["notes"])
     d = res.to_dict()
-    assert {"meta", "rows", "total"} <= set(d) and d["total"][0]["cum_share_pct"] == 100.0
+    assert {"meta", "rows", "total"} <= set(d) and d["total"][0]["share_pct"] == 100.0
 
 
 def test_country_view_is_a_partition(cw, trade_db) -> None:
@@ -70,9 +70,9 @@ def test_country_view_is_a_partition(cw, trade_db) -> None:
     res = cw.trade.summary("2021-11", by="country", flow="import")
     rows = res.tables["rows"]
     assert res.meta["additive"] is True
-    assert rows["cum_share_pct"].sum() == pytest.approx(100.0)
-    assert rows["cum_contribution_pct"].sum() == pytest.approx(100.0)
-    assert rows["cum_pull_pp"].sum() == pytest.approx(res.tables["total"].loc[0, "cum_yoy_pct"])
+    assert rows["share_pct"].sum() == pytest.approx(100.0)
+    assert rows["contribution_pct"].sum() == pytest.approx(100.0)
+    assert rows["pull_pp"].sum() == pytest.approx(res.tables["total"].loc[0, "ytd_yoy_pct"])
     assert set(rows["key"]) == set(flows["partner"])
     assert rows.set_index("key").loc["KOR", "name"] == "韩国"
 
@@ -82,11 +82,11 @@ def test_hs_sections_and_chapters(cw, trade_db) -> None:
     cur = _win(flows, 2021, range(1, 12))
     cur = cur[cur["flow"] == "export"]
     sec = cw.trade.summary("2021-11", by="hs", flow="export").tables["rows"].set_index("key")
-    assert sec.loc["XVI", "cum_value"] == pytest.approx(cur[cur["hs_code"].str[:2] == "85"]["value"].sum())
-    assert sec.loc["unclassified", "cum_value"] == pytest.approx(cur[cur["hs_code"] == "9801"]["value"].sum())
-    assert sec["cum_share_pct"].sum() == pytest.approx(100.0)
+    assert sec.loc["XVI", "ytd_value"] == pytest.approx(cur[cur["hs_code"].str[:2] == "85"]["value"].sum())
+    assert sec.loc["unclassified", "ytd_value"] == pytest.approx(cur[cur["hs_code"] == "9801"]["value"].sum())
+    assert sec["share_pct"].sum() == pytest.approx(100.0)
     ch = cw.trade.summary("2021-11", by="hs", hs_level="chapter", flow="export").tables["rows"].set_index("key")
-    assert ch.loc["39", "cum_value"] == pytest.approx(cur[cur["hs_code"].str[:2] == "39"]["value"].sum())
+    assert ch.loc["39", "ytd_value"] == pytest.approx(cur[cur["hs_code"].str[:2] == "39"]["value"].sum())
 
 
 def test_segments_and_chains_by_products(cw, trade_db) -> None:
@@ -96,14 +96,14 @@ def test_segments_and_chains_by_products(cw, trade_db) -> None:
     res = cw.trade.summary("2021-11", by="segment", flow="import")
     seg = res.tables["rows"].set_index("key")
     v = lambda *prefixes: cur[cur["hs_code"].str.startswith(prefixes)]["value"].sum()  # noqa: E731
-    assert seg.loc["nev_chip", "cum_value"] == pytest.approx(v("8542"))   # 8542 and 854231 counted once
-    assert seg.loc["nev_battery", "cum_value"] == pytest.approx(v("850760", "3901"))
-    assert seg.loc["chem_poly", "cum_value"] == pytest.approx(v("3901"))
+    assert seg.loc["nev_chip", "ytd_value"] == pytest.approx(v("8542"))   # 8542 and 854231 counted once
+    assert seg.loc["nev_battery", "ytd_value"] == pytest.approx(v("850760", "3901"))
+    assert seg.loc["chem_poly", "ytd_value"] == pytest.approx(v("3901"))
     assert res.meta["additive"] is False  # 3901 is a product of two segments
     assert "nev_software" not in seg.index  # no products: no trade attributed
     chains = cw.trade.summary("2021-11", by="chain", flow="import").tables["rows"].set_index("key")
-    assert chains.loc["nev", "cum_value"] == pytest.approx(v("8542", "850760", "3901", "8703"))
-    assert chains.loc["chem", "cum_value"] == pytest.approx(v("2710", "3901"))
+    assert chains.loc["nev", "ytd_value"] == pytest.approx(v("8542", "850760", "3901", "8703"))
+    assert chains.loc["chem", "ytd_value"] == pytest.approx(v("2710", "3901"))
 
 
 def test_segments_by_enterprises(cw, trade_db, trade_ents) -> None:
@@ -113,9 +113,9 @@ def test_segments_by_enterprises(cw, trade_db, trade_ents) -> None:
     u = list(trade_ents)
     res = cw.trade.summary("2021-11", by="segment", flow="export", attribution="enterprises")
     seg = res.tables["rows"].set_index("key")
-    assert seg.loc["nev_chip", "cum_value"] == pytest.approx(cur[cur["uscc"] == u[0]]["value"].sum())
+    assert seg.loc["nev_chip", "ytd_value"] == pytest.approx(cur[cur["uscc"] == u[0]]["value"].sum())
     # u[1] is in two segments, u[3] in two chem segments: not additive
-    assert seg.loc["nev_vehicle", "cum_value"] == pytest.approx(cur[cur["uscc"].isin([u[1], u[2]])]["value"].sum())
+    assert seg.loc["nev_vehicle", "ytd_value"] == pytest.approx(cur[cur["uscc"].isin([u[1], u[2]])]["value"].sum())
     assert res.meta["additive"] is False and res.meta["attribution"] == "enterprises"
 
 
@@ -123,7 +123,7 @@ def test_jan_and_feb_are_one_period(cw) -> None:
     a = cw.trade.summary("2021-01", by="country", flow="total").tables["rows"]
     b = cw.trade.summary("2021-02", by="country", flow="total").tables["rows"]
     pd.testing.assert_frame_equal(a, b)
-    assert (b["month_value"] == b["cum_value"]).all()
+    assert (b["month_value"] == b["ytd_value"]).all()
 
 
 def test_bad_inputs(cw) -> None:
@@ -153,7 +153,7 @@ def test_district_scope(trade_db, trade_ents) -> None:
     with Chainwatch(path, create=False, scope=["330206"]) as c:
         tot = c.trade.summary("2021-11", by="country").tables["total"].set_index("flow")
     cur = _win(flows, 2021, range(1, 12))
-    assert tot.loc["total", "cum_value"] == pytest.approx(cur[cur["uscc"].isin(beilun)]["value"].sum())
+    assert tot.loc["total", "ytd_value"] == pytest.approx(cur[cur["uscc"].isin(beilun)]["value"].sum())
 
 
 def test_region_rows_preferred_and_not_double_counted(cw_rw) -> None:
@@ -166,7 +166,7 @@ def test_region_rows_preferred_and_not_double_counted(cw_rw) -> None:
     res = cw_rw.trade.summary("2021-03", by="country", flow="import")
     assert res.meta["source"] == "region"
     tot = res.tables["total"].iloc[0]
-    assert (tot["month_value"], tot["month_prior"]) == (1500.0, 1000.0)
+    assert (tot["month_value"], tot["month_base_value"]) == (1500.0, 1000.0)
     ent = cw_rw.trade.summary("2021-03", by="country", flow="import", source="enterprise")
     assert ent.meta["source"] == "enterprise" and ent.tables["total"].iloc[0]["month_value"] != 1500.0
 
@@ -177,7 +177,7 @@ def test_headline_text_en(trade_db) -> None:
         res = c.trade.summary("2021-11", by="group")
     assert any(line.startswith("2021 Jan–Nov: total trade") for line in res.text)
     assert any("Belt and Road partners" in line and "% of the total" in line for line in res.text)
-    assert not np.isnan(res.tables["rows"]["cum_yoy_pct"]).any()
+    assert not np.isnan(res.tables["rows"]["ytd_yoy_pct"]).any()
 
 
 def test_missing_months_are_reported(cw_rw) -> None:

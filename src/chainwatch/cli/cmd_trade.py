@@ -30,11 +30,11 @@ def _titles(lang: str, **by: str) -> dict[str, str]:
 
 def _summary_view(res: Result, lang: str) -> Result:
     """Readable table view: the headline columns with localised headers (JSON/CSV keep all fields)."""
-    month, cum = res.meta["month_label"], res.meta["cum_label"]
+    month, cum = res.meta["month_label"], res.meta["ytd_label"]
     cols = {"name": t("trade.col.name", lang), "flow": t("trade.col.flow", lang),
-            "cum_value": t("trade.col.value", lang, label=cum), "cum_yoy_pct": t("trade.col.yoy", lang, label=cum),
-            "cum_share_pct": t("trade.col.share", lang), "cum_contribution_pct": t("trade.col.contribution", lang),
-            "cum_pull_pp": t("trade.col.pull", lang), "month_value": t("trade.col.value", lang, label=month),
+            "ytd_value": t("trade.col.value", lang, label=cum), "ytd_yoy_pct": t("trade.col.yoy", lang, label=cum),
+            "share_pct": t("trade.col.share", lang), "contribution_pct": t("trade.col.contribution", lang),
+            "pull_pp": t("trade.col.pull", lang), "month_value": t("trade.col.value", lang, label=month),
             "month_yoy_pct": t("trade.col.yoy", lang, label=month)}
     tables = {}
     for name, frame in res.tables.items():

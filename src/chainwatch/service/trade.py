@@ -320,8 +320,8 @@ class TradeService:
         text += notes
         text += self._headlines(rows, total, per, by)
         meta = self.cw.meta(
-            period=str(per), month_label=per.label(lang), cum_label=per.label(lang, cumulative=True),
-            months=list(per.official_months), cum_months=list(per.cumulative_months), by=by, flow=flow,
+            period=str(per), month_label=per.label(lang), ytd_label=per.label(lang, cumulative=True),
+            months=list(per.official_months), ytd_months=list(per.cumulative_months), by=by, flow=flow,
             hs_level=hs_level if by == "hs" else None, group=group, units=UNITS, source=used,
             attribution=attribution if by in ("chain", "segment") else None, growth_basis="computed",
             additive=additive, groups=meta_groups, notes=notes)
@@ -388,12 +388,12 @@ class TradeService:
         what = t(f"trade.what.{flow}", lang)
         r = total[total["flow"] == flow].iloc[0]
         out.append(t("trade.headline.total", lang, label=per.label(lang, cumulative=True), year=per.year,
-                     what=what, value=_fmt(r["cum_value"]), yoy=_pct(r["cum_yoy_pct"], lang)))
+                     what=what, value=_fmt(r["ytd_value"]), yoy=_pct(r["ytd_yoy_pct"], lang)))
         if by == "group":
             for g in rows[rows["flow"] == flow].itertuples():
                 out.append(t("trade.headline.group", lang, name=g.name, what=what, What=what[:1].upper() + what[1:],
-                             value=_fmt(g.cum_value), yoy=_pct(g.cum_yoy_pct, lang), share=_num(g.cum_share_pct),
-                             contribution=_num(g.cum_contribution_pct)))
+                             value=_fmt(g.ytd_value), yoy=_pct(g.ytd_yoy_pct, lang), share=_num(g.share_pct),
+                             contribution=_num(g.contribution_pct)))
         return out
 
     def _period(self, period: str | Period | None) -> Period:

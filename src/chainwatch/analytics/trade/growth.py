@@ -9,8 +9,11 @@ the sum of the keys.
 For a period ``P`` (statistics.md §4):
 
 * 当月 (``month_*``): the official months of ``P`` — January and February combined as 1–2月;
-* 累计 (``cum_*``): months 1..m of ``P``'s year;
-* each against the same months of the previous year.
+* 累计 (``ytd_*`` and the unprefixed share/contribution/pull): months 1..m of ``P``'s year;
+* each against the same months of the previous year (the base, ``*_base_value``).
+
+Output names follow the statistics module: ``ytd_value, ytd_yoy_pct, share_pct, base_share_pct,
+contribution_pct, pull_pp`` for the cumulative span and ``month_*`` for the month.
 
 Measures (statistics.md §6), for component i and total T in a window:
 
@@ -34,10 +37,14 @@ from chainwatch.model.periods import Period
 
 FLOWS = ("import", "export", "total")
 WINDOWS = ("month", "cum")
-METRIC_COLUMNS = [
-    f"{w}_{m}" for w in WINDOWS
-    for m in ("value", "prior", "yoy_pct", "share_pct", "share_change_pp", "contribution_pct", "pull_pp")
-]
+_MEASURES = ("value", "prior", "yoy_pct", "share_pct", "base_share_pct", "share_change_pp", "contribution_pct",
+             "pull_pp")
+#: internal window/measure column -> public field name (stable JSON contract, see docs/trade.md)
+PUBLIC_NAMES = {f"month_{m}": f"month_{m}" for m in _MEASURES} | {"month_prior": "month_base_value"} | {
+    "cum_value": "ytd_value", "cum_prior": "ytd_base_value", "cum_yoy_pct": "ytd_yoy_pct",
+    "cum_share_pct": "share_pct", "cum_base_share_pct": "base_share_pct", "cum_share_change_pp": "share_change_pp",
+    "cum_contribution_pct": "contribution_pct", "cum_pull_pp": "pull_pp"}
+METRIC_COLUMNS = [PUBLIC_NAMES[f"{w}_{m}"] for w in WINDOWS for m in _MEASURES]
 
 
 def windows(period: Period) -> dict[str, tuple[int, tuple[int, ...]]]:
@@ -89,8 +96,10 @@ def _measures(df: pd.DataFrame) -> pd.DataFrame:
         tcur, tpri = df[f"_t_{w}_value"], df[f"_t_{w}_prior"]
         df[f"{w}_yoy_pct"] = (_div(cur, pri) - 1.0) * 100.0
         share = _div(cur, tcur) * 100.0
+        base_share = _div(pri, tpri) * 100.0
         df[f"{w}_share_pct"] = share
-        df[f"{w}_share_change_pp"] = share - _div(pri, tpri) * 100.0
+        df[f"{w}_base_share_pct"] = base_share
+        df[f"{w}_share_change_pp"] = share - base_share
         df[f"{w}_contribution_pct"] = _div(cur - pri, tcur - tpri) * 100.0
         df[f"{w}_pull_pp"] = _div(cur - pri, tpri) * 100.0
     return df
@@ -112,14 +121,14 @@ def trade_growth(items: pd.DataFrame, totals: pd.DataFrame, period: Period, *, k
     -------
     (rows, total) : ``rows`` has ``[key, flow, *METRIC_COLUMNS]`` sorted by flow then current
         cumulative value descending; ``total`` has ``[flow, *METRIC_COLUMNS]`` (share and
-        contribution 100 when defined).
+        contribution 100 when defined). Field names as in :data:`PUBLIC_NAMES`.
 
     Examples
     --------
     >>> f = pd.DataFrame({"key": ["a", "a"], "flow": ["export"] * 2, "year": [2020, 2021],
     ...                   "month": [3, 3], "value": [100.0, 120.0]})
     >>> rows, tot = trade_growth(f, f.drop(columns="key"), Period(2021, 3), flows=["export"])
-    >>> float(rows.loc[0, "cum_yoy_pct"]), float(rows.loc[0, "cum_contribution_pct"])
+    >>> round(float(rows.loc[0, "ytd_yoy_pct"]), 6), float(rows.loc[0, "contribution_pct"])
     (20.0, 100.0)
     """
     tot = window_sums(totals.assign(_k="*"), ["_k"], period).drop(columns="_k")
@@ -137,6 +146,8 @@ def trade_growth(items: pd.DataFrame, totals: pd.DataFrame, period: Period, *, k
     total = total[total["flow"].isin(flows)].copy()
     total["_o"] = total["flow"].map(order)
     total = total.sort_values("_o")
+    rows = rows.rename(columns=PUBLIC_NAMES)
+    total = total.rename(columns=PUBLIC_NAMES)
     keep = [key, "flow", *METRIC_COLUMNS]
     return rows[keep].reset_index(drop=True), total[["flow", *METRIC_COLUMNS]].reset_index(drop=True)
 
