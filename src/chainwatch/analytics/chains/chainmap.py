@@ -267,7 +267,7 @@ def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collect
         edge_rows.append((a, b))
     cycle = find_cycle(list(seg_line), edge_rows)
     if cycle:
-        err.add(edge_line[(cycle[0], cycle[1])], "edges", "v.cycle", cycle=" -> ".join(map(str, cycle)))
+        err.add(edge_line[(str(cycle[0]), str(cycle[1]))], "edges", "v.cycle", cycle=" -> ".join(map(str, cycle)))
     if err.items:
         _raise(err)
     return ChainMap(
