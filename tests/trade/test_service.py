@@ -74,7 +74,12 @@ def test_country_view_is_a_partition(cw, trade_db) -> None:
     assert rows["contribution_pct"].sum() == pytest.approx(100.0)
     assert rows["pull_pp"].sum() == pytest.approx(res.tables["total"].loc[0, "ytd_yoy_pct"])
     assert set(rows["key"]) == set(flows["partner"])
-    assert rows.set_index("key").loc["KOR", "name"] == "韩国"
+    r = rows.set_index("key")
+    assert r.loc["KOR", "name"] == "韩国" and r.loc["VNM", "groups"] == "asean,bri,rcep" and r.loc["USA", "groups"] == ""
+    assert list(rows.columns[:4]) == ["key", "name", "groups", "flow"]
+    cur = _win(flows, 2021, range(1, 12))
+    exp, imp = cur[cur["flow"] == "export"]["value"].sum(), cur[cur["flow"] == "import"]["value"].sum()
+    assert res.meta["balance"]["ytd_value"] == pytest.approx(exp - imp)  # 顺差 (+) / 逆差 (−)
 
 
 def test_hs_sections_and_chapters(cw, trade_db) -> None:

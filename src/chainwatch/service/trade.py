@@ -282,6 +282,8 @@ class TradeService:
             else:
                 items = items.rename(columns={"partner": "key"})
                 key_name = {k: country_name(k, lang) for k in items["key"].unique()}
+                member_of = members.groupby("member")["group_id"].apply(lambda g: ",".join(sorted(g)))
+                extra = {k: {"groups": member_of.get(k, "")} for k in items["key"].unique()}
         elif by == "hs":
             items = self._flows(["substr(tf.hs_code, 1, 2) AS chapter"], cond, params, years, maxm)
             if hs_level == "section":
@@ -301,9 +303,11 @@ class TradeService:
         rows, total = growth.trade_growth(items[["key", "flow", "year", "month", "value"]], totals, per,
                                           key="key", flows=flows)
         rows.insert(1, "name", rows["key"].map(key_name).fillna(rows["key"]))
-        for i, col in enumerate(("chain_id", "position")):
+        pos = 2
+        for col in ("chain_id", "position", "groups"):
             if extra and col in next(iter(extra.values()), {}):
-                rows.insert(2 + i, col, rows["key"].map(lambda k, c=col: extra.get(k, {}).get(c)))
+                rows.insert(pos, col, rows["key"].map(lambda k, c=col: extra.get(k, {}).get(c)))
+                pos += 1
         if top and top > 0:
             rows = rows.groupby("flow", sort=False, group_keys=False).head(int(top)).reset_index(drop=True)
         prior = totals[(totals["year"] == per.year - 1) & totals["month"].isin(per.cumulative_months)]
@@ -319,7 +323,11 @@ class TradeService:
                 for g in meta_groups]
         text += notes
         text += self._headlines(rows, total, per, by)
+        signed = cur.assign(v=np.where(cur["flow"] == "export", cur["value"], -cur["value"]))
+        balance = {"ytd_value": float(signed["v"].sum()),
+                   "month_value": float(signed.loc[signed["month"].isin(per.official_months), "v"].sum())}
         meta = self.cw.meta(
+            balance=balance,
             period=str(per), month_label=per.label(lang), ytd_label=per.label(lang, cumulative=True),
             months=list(per.official_months), ytd_months=list(per.cumulative_months), by=by, flow=flow,
             hs_level=hs_level if by == "hs" else None, group=group, units=UNITS, source=used,
