@@ -106,3 +106,23 @@ def test_docstring_examples() -> None:
     for mod in (countries, dependence, growth, hs, rca):
         failed, _ = doctest.testmod(mod)
         assert failed == 0, mod.__name__
+
+
+HS = DATA.parent / "hs_codes" / "harmonized-system.csv"
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not HS.is_file(), reason=f"shared data file absent: {HS}")
+def test_chapter_names_from_imported_hs_list(cw_rw) -> None:
+    """After importing the HS 2022 chapters (99/TOTAL filtered, classifications.md §4.2) the chapter view
+    names each chapter; the 21 sections of the file match the shipped section map."""
+    from chainwatch.analytics.trade.hs import CHAPTER_SECTION
+
+    hs = pd.read_csv(HS, dtype=str)
+    hs = hs[(hs["section"] != "TOTAL") & (hs["level"] == "2")]
+    assert len(hs) == 96 and dict(zip(hs["hscode"], hs["section"], strict=True)) == CHAPTER_SECTION
+    frame = pd.DataFrame({"code": hs["hscode"], "level": 2, "section": hs["section"], "description": hs["description"]})
+    cw_rw.data.import_frame("hs", frame, source_name="harmonized-system.csv")
+    rows = cw_rw.trade.summary("2021-11", by="hs", hs_level="chapter", flow="import").tables["rows"]
+    names = rows.set_index("key")["name"]
+    assert names["85"].startswith("第85章 Electrical machinery")
