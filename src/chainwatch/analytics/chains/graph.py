@@ -109,24 +109,31 @@ def dominators(n: int, src: np.ndarray, dst: np.ndarray, roots: Iterable[int]) -
 
 
 def dominated_sets(idom: np.ndarray) -> list[list[int]]:
-    """For every node, the nodes it strictly dominates (its descendants in the dominator tree)."""
+    """For every node, the nodes it strictly dominates (its descendants in the dominator tree),
+    sorted; one preorder walk of the tree, then each set is a slice of it."""
     n = len(idom)
     children: list[list[int]] = [[] for _ in range(n)]
+    roots = []
     for v, d in enumerate(idom.tolist()):
         if 0 <= d < n and d != v:
             children[d].append(v)
-    out: list[list[int]] = [[] for _ in range(n)]
-    for v in range(n):
-        if not children[v]:
-            continue
-        acc: list[int] = []
-        stack = list(children[v])
+        else:
+            roots.append(v)
+    order: list[int] = []
+    tin = [0] * n
+    size = [1] * n
+    for r in roots:
+        stack = [(r, False)]
         while stack:
-            w = stack.pop()
-            acc.append(w)
-            stack.extend(children[w])
-        out[v] = sorted(acc)
-    return out
+            v, done = stack.pop()
+            if done:
+                size[v] = 1 + sum(size[c] for c in children[v])
+                continue
+            tin[v] = len(order)
+            order.append(v)
+            stack.append((v, True))
+            stack.extend((c, False) for c in reversed(children[v]))
+    return [sorted(order[tin[v] + 1: tin[v] + size[v]]) if children[v] else [] for v in range(n)]
 
 
 def critical_nodes(nodes: Sequence[Hashable], edges: pd.DataFrame, present: Iterable[Hashable] | None = None,
