@@ -96,3 +96,16 @@ def test_locked_group(cw_rw) -> None:
     with pytest.raises(InputError) as e:
         cw_rw.trade.set_group("eu", add="GBR")
     assert e.value.key == "trade.group_locked"
+
+
+def test_reporter_country_is_not_a_group_partner(cw_rw) -> None:
+    """RCEP lists CHN, but China's own trade with itself (re-imports) is not RCEP trade (§5.1)."""
+    before = cw_rw.trade.summary("2021-11", by="group", flow="import").tables["rows"].set_index("key")
+    uscc = cw_rw.store.scalar("SELECT min(uscc) FROM enterprise")
+    cw_rw.store.execute("INSERT INTO trade_flow (uscc, partner, hs_code, period, year, month, flow, value) "
+                        "VALUES (?, 'CHN', '85423100', '2021-11', 2021, 11, 'import', 777)", [uscc])
+    res = cw_rw.trade.summary("2021-11", by="group", flow="import")
+    after = res.tables["rows"].set_index("key")
+    assert after.loc["rcep", "ytd_value"] == before.loc["rcep", "ytd_value"]
+    assert res.tables["total"].iloc[0]["ytd_value"] == pytest.approx(
+        before["ytd_value"].iloc[0] / before["share_pct"].iloc[0] * 100 + 777)

@@ -35,6 +35,7 @@ DEP_SCOPES = ("products", "enterprises")
 DEP_SOURCES = ("trade", "supply_links")
 GROUP_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 UNITS = "万元"
+REPORTER = "CHN"  # the reporting country of the city's customs statistics
 _PG_INSERT = ("INSERT INTO partner_group (group_id, name_zh, name_en, member, basis, as_of, editable) "
               "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
@@ -272,7 +273,9 @@ class TradeService:
                 items = items[items["partner"].isin(set(g["member"]))]
                 meta_groups = [{k: v for k, v in i.items() if k != "members"} for i in self._group_info(g)]
             if by == "group":
-                items = growth.attach_groups(items, members)
+                # the reporter's own country is never a partner of its own trade (classifications.md §5.1):
+                # CHN stays a member of RCEP as data, but re-imports from CHN are not RCEP trade
+                items = growth.attach_groups(items, members[members["member"] != REPORTER])
                 if not group:
                     meta_groups = [{k: v for k, v in i.items() if k != "members"} for i in self._group_info(members)]
                 else:
