@@ -64,3 +64,32 @@ def test_demo_city_recall_and_false_positive_rate(demo_copy: str) -> None:
     found = dep & set(seg.loc[seg["rule_id"] == "seg_import_dependence_high", "subject_id"])
     print(f"import-dependent segments found: {len(found)} of {len(dep)}")
     assert len(found) >= 0.5 * len(dep)
+
+
+def test_group_growth_agrees_with_the_statistics_module(demo_copy: str) -> None:
+    """Same-caliber 当月/累计同比 of every grouping equal cw.stats (independent Ibis implementation)."""
+    from chainwatch.analytics.risk.engine import Evaluator
+
+    with Chainwatch(demo_copy, lang="en") as cw:
+        if not hasattr(cw.stats, "compute"):
+            pytest.skip("statistics service not available")
+        inputs = cw.risk.load_inputs("2021-11")
+        ev = Evaluator(inputs, cw.risk.ruleset())
+        inds = ("gross_output", "total_profit", "electricity")
+        rows = pd.DataFrame(cw.stats.compute("2021-11", by="total,chain,district,segment",
+                                             indicators=",".join(inds)).tables["rows"])
+    checked = 0
+    for ind in inds:
+        for level in ("total", "chain", "district", "segment"):
+            ours = pd.DataFrame({"m": ev.stat(level, "month_yoy_pct", ind)[:, -1],
+                                 "y": ev.stat(level, "ytd_yoy_pct", ind)[:, -1]},
+                                index=[str(i) for i in inputs.groups[level].ids])
+            st = rows[(rows["group_type"] == level) & (rows["indicator"] == ind)].set_index("group_id")
+            if level == "total":
+                st.index = ["city"]
+            j = ours.join(st[["month_yoy_pct", "ytd_yoy_pct"]], how="inner").dropna()
+            assert len(j) >= min(len(ours), len(st)) - 10
+            assert (j["m"] - j["month_yoy_pct"]).abs().max() < 1e-6, (ind, level)
+            assert (j["y"] - j["ytd_yoy_pct"]).abs().max() < 1e-6, (ind, level)
+            checked += len(j)
+    assert checked > 400

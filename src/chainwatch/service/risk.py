@@ -117,14 +117,18 @@ class RiskService:
             arr[ji, jc] = np.where(np.isnan(cur), jv, cur + np.nan_to_num(jv))
             values[c] = arr
         periods = [official_period(i) for i in range(first_col, end + 1)]
-        ent = self.store.df("SELECT uscc, name, district FROM enterprise")
+        ent = self.store.df("SELECT uscc, name, district, year(founded) AS fy, month(founded) AS fm "
+                            "FROM enterprise")
         ent = ent.set_index("uscc").reindex(codes)
+        fy, fm = ent["fy"].to_numpy(dtype=float), ent["fm"].to_numpy(dtype=float)
+        founded_col = np.where(np.isnan(fy), -1e9, fy * 11 + np.maximum(np.nan_to_num(fm), 2) - 2 - first_col)
         names = ent["name"].fillna("").astype(str).tolist()
         districts = ent["district"].fillna("").astype(str).tolist()
         pos = pd.Series(np.arange(n), index=codes)
         groups, seg_chain, sole = self._groups(pos, districts)
         inputs = RiskInputs(periods=periods, ent_ids=codes, ent_names=names, ent_district=districts,
-                            values=values, groups=groups, segment_chain=seg_chain, sole_supplier=sole)
+                            values=values, groups=groups, segment_chain=seg_chain, sole_supplier=sole,
+                            founded_col=founded_col)
         self._scope_mask(inputs, pos)
         self._import_dependence(inputs, first_col, end)
         if T < 24 + 11:
@@ -256,7 +260,8 @@ class RiskService:
                             ruleset_source=rs.source, enterprises=len(inputs.ent_ids), periods_loaded=inputs.T,
                             seconds=round(seconds, 3), seconds_load=round(t_load, 3),
                             seconds_evaluate=round(t_eval, 3), inputs=notes, counts=counts,
-                            group_statistics="risk engine, same-caliber (可比口径) sums over enterprises",
+                            group_statistics=("risk engine, same-caliber (可比口径) as cw.stats: this year's 规上 set, "
+                                              "new establishments with base 0, current prices"),
                             chain_analytics="segment_enterprise memberships (single-supplier rule)",
                             import_dependence="trade_flow × segment_product, trailing 12 months"
                             if "no_trade" not in notes else None,

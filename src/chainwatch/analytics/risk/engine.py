@@ -57,6 +57,7 @@ class RiskInputs:
     sole_supplier: np.ndarray | None = None          # enterprise index of a segment's only local supplier, −1
     import_dependence: dict[str, np.ndarray] = field(default_factory=dict)  # level -> (g, T) in %
     scope_mask: np.ndarray | None = None             # (n, T): enterprise in the year's 规上 set
+    founded_col: np.ndarray | None = None            # (n,): column of the founding month (−10⁹ unknown/old)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -163,8 +164,16 @@ class Evaluator:
             if ek[4]:
                 both &= self.inp.scope_mask
             if group:
-                self._cache[ek] = np.stack([np.where(both, x, 0.0), np.where(both, base, 0.0),
-                                            both.astype(float)])
+                # a new establishment (founded after the base period, no base record) enters with base 0
+                use = both
+                if self.inp.founded_col is not None:
+                    cols = np.arange(x.shape[1]) - self.inp.lag
+                    new = (self.inp.founded_col[:, None] > cols[None, :]) & ~np.isnan(x) & np.isnan(base)
+                    if self.inp.scope_mask is not None:
+                        new &= self.inp.scope_mask
+                    use = both | new
+                self._cache[ek] = np.stack([np.where(use, x, 0.0), np.where(both, base, 0.0),
+                                            use.astype(float)])
             else:
                 self._cache[ek] = np.stack([np.where(both, x, np.nan), np.where(both, base, np.nan)])
         arr = self._cache[ek]
