@@ -62,7 +62,8 @@ def to_inputs(frame: pd.DataFrame) -> Inputs:
 
 
 def _take(inp: Inputs, pos: np.ndarray) -> Inputs:
-    return Inputs(inp.ids[pos], {k: v[pos] for k, v in inp.columns.items()}, {}, inp.absent_fails)
+    cols = {k: (v if k.endswith("#uniques") else v[pos]) for k, v in inp.columns.items()}
+    return Inputs(inp.ids[pos], cols, {}, inp.absent_fails)
 
 
 def run_tier(tier: str, frame: pd.DataFrame, d: date, application: str, settings: dict[str, Any],

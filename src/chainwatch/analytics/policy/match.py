@@ -96,14 +96,20 @@ class PolicyMatch:
 
     policy: Policy
     evaluation: Evaluation
-    klass: np.ndarray
+    codes: np.ndarray      # int8 index into CLASSES per enterprise
     payout: np.ndarray
 
+    @property
+    def klass(self) -> np.ndarray:
+        """Class names per enterprise (object array; prefer :attr:`codes` for large sets)."""
+        return np.asarray(CLASSES, dtype=object)[self.codes]
+
     def positions(self, klass: str) -> np.ndarray:
-        return np.nonzero(self.klass == klass)[0]
+        return np.nonzero(self.codes == CLASSES.index(klass))[0]
 
     def counts(self) -> dict[str, int]:
-        return {k: int((self.klass == k).sum()) for k in CLASSES}
+        c = np.bincount(self.codes, minlength=len(CLASSES))
+        return {k: int(c[i]) for i, k in enumerate(CLASSES)}
 
     @property
     def total_payout(self) -> float:
@@ -133,8 +139,7 @@ def match_policy(policy: Policy, inputs: Inputs, settings: dict | None = None) -
     """Evaluate ``policy`` for every enterprise of ``inputs`` (vectorised) and classify them."""
     ev = evaluate(policy.rules, inputs, settings or {}, application=None)
     v = ev.verdict
-    klass = np.full(inputs.n, "not_eligible", dtype=object)
-    klass[(v == PASS) | (v == REVIEW)] = "eligible"
-    klass[(v == UNKNOWN)] = "undecidable"
-    klass[(v == FAIL) & (ev.unmet <= policy.max_unmet) & (ev.unmet > 0)] = "near_miss"
-    return PolicyMatch(policy, ev, klass, payouts(policy, inputs, (v == PASS) | (v == REVIEW)))
+    eligible = (v == PASS) | (v == REVIEW)
+    near = (v == FAIL) & (ev.unmet <= policy.max_unmet) & (ev.unmet > 0)
+    codes = np.select([eligible, near, v == UNKNOWN], [0, 1, 2], 3).astype(np.int8)
+    return PolicyMatch(policy, ev, codes, payouts(policy, inputs, eligible))

@@ -67,20 +67,27 @@ class Inputs:
             s = frame[name]
             kind = meta.kind if meta else "number"
             if kind in ("category",):
-                arr = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
-            elif kind == "date":
+                codes, uniques = pd.factorize(s, use_na_sentinel=True)
+                cols[str(name)] = np.append(np.asarray(uniques, dtype=object), None)[codes]
+                cols[str(name) + "#codes"] = codes.astype(np.int32)
+                cols[str(name) + "#uniques"] = np.asarray(uniques, dtype=object).astype(str)
+                continue
+            if kind == "date":
                 arr = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[D]")
             elif kind == "set":
                 continue
+            elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+                arr = s.to_numpy(dtype=float, na_value=np.nan)
             else:
                 arr = pd.to_numeric(s.astype(object).where(s.notna(), np.nan), errors="coerce").to_numpy(dtype=float)
             cols[str(name)] = arr
         set_arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if sets:
-            pos = pd.Series(np.arange(len(ids)), index=ids)
+            index = pd.Index(ids)
             for name, long in sets.items():
-                long = long[long["id"].isin(pos.index)]
-                set_arrays[name] = (pos.loc[long["id"]].to_numpy(), long["value"].astype(str).to_numpy())
+                where = index.get_indexer(long["id"])
+                keep = where >= 0
+                set_arrays[name] = (where[keep], long["value"].astype(str).to_numpy()[keep])
         return cls(ids, cols, set_arrays, frozenset(absent_fails))
 
 
@@ -156,7 +163,8 @@ def _gap(x: np.ndarray, op: str, t: Any) -> np.ndarray:
     scale = abs(t) if t else 1.0
     with np.errstate(invalid="ignore"):
         g = (t - x) / scale if op in (">=", ">") else (x - t) / scale
-    return np.clip(np.nan_to_num(g, nan=1.0), 0.0, 1.0)
+    g[np.isnan(g)] = 1.0
+    return np.clip(g, 0.0, 1.0)
 
 
 def item_floor(it: ScoreItem) -> float:
@@ -217,7 +225,8 @@ class _Evaluator:
         if kind == "set":
             return np.full(self.n, name not in self.inp.sets)
         if kind == "category":
-            return pd.isna(col)
+            codes = self.inp.columns.get(name + "#codes")
+            return codes < 0 if codes is not None else pd.isna(pd.Series(col, dtype=object)).to_numpy()
         if kind == "date":
             return np.isnat(col)
         return np.isnan(col)
@@ -355,8 +364,9 @@ class _Evaluator:
                 self.values[nd.id + "#route"] = arg
         st = self.decorate(nd, st)
         done = (st == PASS) | (st == NA)
-        self.key[nd.id] = np.where(done, 0.0, self.key[nd.id])
-        self.unk[nd.id] = np.where(done, 0, self.unk[nd.id])
+        if done.any():
+            self.key[nd.id] = np.where(done, 0.0, self.key[nd.id])
+            self.unk[nd.id] = np.where(done, 0, self.unk[nd.id])
         self.status[nd.id] = st
         return st
 
@@ -398,7 +408,7 @@ class _Evaluator:
         if kind == "set":
             ok = self.set_op(lf)
             miss = np.full(n, lf.attribute not in self.inp.sets)
-            val = np.full(n, None, dtype=object)
+            val = np.broadcast_to(np.float64(np.nan), (n,))
         else:
             col = self.column(lf.attribute)
             miss = self.missing(lf.attribute, col)
@@ -409,36 +419,49 @@ class _Evaluator:
             elif op == "between":
                 ok = _cmp(col, ">=", t[0]) & _cmp(col, "<=", t[1])
             elif kind == "category":
-                s = pd.Series(col, dtype=object)
-                if op in ("in", "not_in"):
-                    ok = s.isin(t).to_numpy()
-                    ok = ~ok if op == "not_in" else ok
-                elif op == "starts_with":
-                    ok = np.zeros(n, dtype=bool)
-                    st_s = s.fillna("").astype(str)
-                    for prefix in t:
-                        ok |= st_s.str.startswith(prefix).to_numpy()
-                else:
-                    ok = (s == t).to_numpy()
-                    ok = ~ok if op == "!=" else ok
+                ok, miss = self.category_op(lf, col)
             else:
                 ok = _cmp(col, op, t)
             if lf.attribute in self.inp.absent_fails:
                 miss = np.zeros(n, dtype=bool)
-        ok = np.asarray(ok, dtype=bool)
-        st = np.where(miss, UNKNOWN, np.where(ok, PASS, FAIL)).astype(np.int8)
+        ok = np.ascontiguousarray(ok, dtype=bool)
+        st = ok.view(np.int8) * np.int8(PASS)  # FAIL = 0
+        miss = np.asarray(miss, dtype=bool)
+        if miss.any():
+            st[miss] = UNKNOWN
         flag = self.inp.columns.get(lf.attribute + "#review")
         if flag is not None:  # e.g. the only qualifying event sits at the edge of its window
             st = np.where((st == PASS) & (flag == 1.0), REVIEW, st).astype(np.int8)
         self.values[lf.id] = val
+        failed = st == FAIL
         if kind in ("money", "ratio", "number", "count", "years") and lf.op in (">=", ">", "<=", "<"):
-            g = _gap(np.asarray(val, dtype=float), lf.op, lf.value)
+            gap = _gap(np.asarray(val, dtype=float), lf.op, lf.value) * failed
         else:
-            g = np.ones(n)
-        self.gap[lf.id] = np.where(st == FAIL, g, 0.0)
-        self.key[lf.id] = np.where(st == FAIL, 1.0 + self.gap[lf.id] * 0.999, 0.0)
-        self.unk[lf.id] = (st == UNKNOWN).astype(int)
+            gap = failed.astype(float)
+        key = (1.0 + gap * 0.999) * failed
+        self.gap[lf.id] = gap
+        self.key[lf.id] = key
+        self.unk[lf.id] = (st == UNKNOWN).astype(np.int32)
         return st
+
+    def category_op(self, lf: Leaf, col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A category comparison on integer codes (the distinct values are few; the rows many)."""
+        name = str(lf.attribute)
+        codes = self.inp.columns.get(name + "#codes")
+        uniques = self.inp.columns.get(name + "#uniques")
+        if codes is None or uniques is None:
+            codes, uq = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+            uniques = np.asarray(uq, dtype=object).astype(str)
+        wanted = [str(v) for v in (lf.value if isinstance(lf.value, list) else [lf.value])]
+        if lf.op == "starts_with":
+            hit_u = np.array([any(u.startswith(p) for p in wanted) for u in uniques], dtype=bool)
+        else:
+            hit_u = np.isin(uniques, wanted)
+        lookup = np.append(hit_u, False)  # code −1 (missing) → last slot
+        ok = lookup[np.where(codes < 0, len(hit_u), codes)]
+        if lf.op in ("not_in", "!="):
+            ok = ~ok
+        return ok, codes < 0
 
     def set_op(self, lf: Leaf) -> np.ndarray:
         n = self.n
