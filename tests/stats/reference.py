@@ -163,8 +163,10 @@ def reference_stats(f: dict[str, pd.DataFrame], year: int, month: int, by: list[
                 row["month_share_pct"] = _r(row["month_value"], tot[(0, "m")][f"L_{ind}"].sum())
                 row["base_share_pct"] = _r(c0[f"D_{ind}"].sum(), abs(tot[(0, "c")][f"D_{ind}"].sum()))
                 used = c0[c0.use]
-                row["n_growing"] = int((used[f"N_{ind}"] > used[f"D_{ind}"]).sum())
-                row["n_declining"] = int((used[f"N_{ind}"] < used[f"D_{ind}"]).sum())
+                diff = used[f"N_{ind}"] - used[f"D_{ind}"]
+                tol = np.maximum(used[f"N_{ind}"].abs(), used[f"D_{ind}"].abs()) * 1e-9  # float noise = flat
+                row["n_growing"] = int((diff > tol).sum())
+                row["n_declining"] = int((-diff > tol).sum())
                 row["basis"] = "comparable" if cmp0 else "current"
                 out.append(row)
     return pd.DataFrame(out)

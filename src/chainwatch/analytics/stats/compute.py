@@ -30,6 +30,7 @@ GROUP_FIELDS: tuple[str, ...] = (
     "n_enterprises", "n_month_enterprises", "n_new", "n_incomplete_base", "n_loss", "loss_total",
 )
 F64 = "float64"
+FLAT_TOL = 1e-9  # relative difference below which an enterprise counts as neither growing nor declining
 
 
 def _null() -> Any:
@@ -82,8 +83,9 @@ def group_sums(caliber: Table, members: Table, indicators: Sequence[str], *, yea
                     aggs[f"XM_{ind}_{s}{k}"] = (use & x.isnull()).sum()
         n, d = j[f"N_{ind}_c0"], j[f"D_{ind}_c0"]
         use = j.use_c0
-        aggs[f"{ind}__n_growing"] = (use & (n > d)).sum()
-        aggs[f"{ind}__n_declining"] = (use & (n < d)).sum()
+        eps = ibis.greatest(n.abs(), d.abs()) * FLAT_TOL  # equal up to float noise counts as flat
+        aggs[f"{ind}__n_growing"] = (use & (n - d > eps)).sum()
+        aggs[f"{ind}__n_declining"] = (use & (d - n > eps)).sum()
     return j.group_by(["group_type", "group_id"]).aggregate(**aggs)
 
 
