@@ -61,7 +61,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trade.headline.total": ("{year}年{label}，{what}总额 {value} 万元，{yoy}。",
                              "{year} {label}: {what} {value} (10k CNY), {yoy}."),
     "trade.headline.group": ("其中对{name}{what} {value} 万元，{yoy}，占{what}总额的 {share}%，对总额增长的贡献率为 {contribution}%。",
-                             "{What} with {name}: {value} (10k CNY), {yoy}, {share}% of the total, contributing "
+                             "{name}: {what} {value} (10k CNY), {yoy}, {share}% of the total, contributing "
                              "{contribution}% of total growth."),
     "trade.what.import": ("进口", "imports"),
     "trade.what.export": ("出口", "exports"),

@@ -402,7 +402,7 @@ class TradeService:
                      what=what, value=_fmt(r["ytd_value"]), yoy=_pct(r["ytd_yoy_pct"], lang)))
         if by == "group":
             for g in rows[rows["flow"] == flow].itertuples():
-                out.append(t("trade.headline.group", lang, name=g.name, what=what, What=what[:1].upper() + what[1:],
+                out.append(t("trade.headline.group", lang, name=g.name, what=what,
                              value=_fmt(g.ytd_value), yoy=_pct(g.ytd_yoy_pct, lang), share=_num(g.share_pct),
                              contribution=_num(g.contribution_pct)))
         return out
