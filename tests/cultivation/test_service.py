@@ -158,3 +158,38 @@ def test_cli_json_and_errors(small_city):
     assert r.exit_code == 1 and "Bad assessment date: 2022-02-30" in r.output
     r = runner.invoke(app, ["assess", "--enterprise", "91330200000000001X", "--db", db, "--lang", "en"])
     assert r.exit_code == 1 and "Invalid USCC" in r.output
+
+
+def test_demo_city_assessment_and_pipeline(demo_db):
+    """On the demo city: every enterprise assessed for every tier; pipeline holders equal a SQL count."""
+    import duckdb
+
+    with Chainwatch(demo_db, lang="zh", read_only=True) as cw:
+        res = cw.cultivation.assess(all=True)
+        pipe = cw.cultivation.pipeline()
+        cand = cw.cultivation.candidates(tier="zjtx", limit=20)
+    a = res.tables["assessment"]
+    n = a["uscc"].nunique()
+    assert len(a) == 4 * n and res.meta["assessment_date"] == "2022-07-01"
+    qualifies = a[(a["tier"] == "zjtx") & (a["verdict"] == "qualifies")]
+    assert 20 <= len(qualifies) <= n // 2  # a realistic share, not everyone
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        held = con.execute("SELECT title, count(DISTINCT uscc) FROM enterprise_title WHERE valid_from <= DATE '2022-07-01'"
+                           " AND valid_to >= DATE '2022-07-01' GROUP BY title").fetchall()
+        zjtx_holders = {r[0] for r in con.execute(
+            "SELECT uscc FROM enterprise_title WHERE title = 'zjtx' AND valid_from <= DATE '2022-07-01'"
+            " AND valid_to >= DATE '2022-07-01'").fetchall()}
+    finally:
+        con.close()
+    p = pipe.tables["pipeline"]
+    city = p[p["level"] == "city"].set_index("tier")["holders"]
+    held = dict(held)
+    assert city.get("zjtx", 0) == held.get("zjtx", 0)
+    assert city.get("champion", 0) == held.get("single_champion", 0) == pipe.meta["single_champions"]
+    c = cand.tables["candidates"]
+    assert len(c) == 20 and not c["uscc"].isin(zjtx_holders).any()
+    order = c["verdict"].map({"qualifies": 0, "manual_review": 1, "does_not_qualify": 2, "not_enough_data": 3})
+    assert order.is_monotonic_increasing
+    fails = c[c["verdict"] == "does_not_qualify"]
+    assert fails["unmet"].is_monotonic_increasing
