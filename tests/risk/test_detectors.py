@@ -11,7 +11,13 @@ from hypothesis.extra.numpy import arrays
 
 from chainwatch.analytics.risk import detectors as d
 from chainwatch.analytics.risk import signals
-from chainwatch.analytics.risk.levels import combine_subject, grade_from_thresholds, grade_path, rollup_chain
+from chainwatch.analytics.risk.levels import (
+    combine_subject,
+    grade_from_thresholds,
+    grade_path,
+    k_of_n_levels,
+    rollup_chain,
+)
 
 
 def _ref_robust_z(series: np.ndarray, window: int, min_history: int) -> np.ndarray:
@@ -168,3 +174,15 @@ def test_breadth_escalation_and_chain_rollup() -> None:
 
 def test_light_levels_follow_the_mapping_table() -> None:
     assert signals.light_levels(np.array([[2, 2, 3, 2, 2, 2, 1, 1, 1, 1]])).tolist() == [[0, 0, 0, 0, 0, 1, 2, 2, 3, 3]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.int8, (2, 10), elements=st.integers(0, 4)), st.integers(1, 4), st.integers(0, 3))
+def test_k_of_n_matches_a_direct_count(levels: np.ndarray, k: int, extra: int) -> None:
+    n = k + extra
+    out = k_of_n_levels(levels, k, n)
+    for i in range(2):
+        for t in range(10):
+            win = levels[i, max(0, t - n + 1):t + 1]
+            ref = max([g for g in range(1, 5) if (win >= g).sum() >= k], default=0)
+            assert out[i, t] == ref

@@ -99,6 +99,7 @@ def test_a_good_file_parses_with_defaults_applied() -> None:
     ('version: "1"\ndefaults: {composite_weights: {moon: 1}}\nrules:\n' + GOOD_RULE, "risk.rules.unknown_value", 2),
     ('version: "1"\ndefaults: {rollup_segment_weight_min: 2}\nrules:\n' + GOOD_RULE, "risk.rules.range", 2),
     ('version: "1"\ndefaults: []\nrules:\n' + GOOD_RULE, "risk.rules.type", 2),
+    (_file(GOOD_RULE + "    persistence: {k_of_n: [3, 2]}\n"), "risk.rules.k_of_n", 10),
 ])
 def test_every_kind_of_error_names_its_line(text: str, key: str, line: int) -> None:
     errors = _errors(text)
@@ -133,6 +134,11 @@ def test_file_level_errors(tmp_path: Path) -> None:
     with pytest.raises(RulesFileError) as info:
         load_ruleset(gbk)
     assert info.value.errors[0]["key"] == "risk.rules.encoding"
+
+
+def test_k_of_n_persistence() -> None:
+    rs = parse_ruleset(_file(GOOD_RULE + "    persistence: {k_of_n: [2, 3]}\n"))
+    assert rs.rules[0].k_of_n == (2, 3) and rs.rules[0].raise_months["blue"] == 1
 
 
 def test_disabled_rules_are_skipped_and_persistence_shorthand() -> None:

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from chainwatch.cli.common import DbOpt, FormatOpt, LangOpt, check_format, emit, handle_errors, open_cw, resolve_lang
+from chainwatch.cli.common import (
+    DbOpt,
+    FormatOpt,
+    LangOpt,
+    check_format,
+    emit,
+    handle_errors,
+    open_cw,
+    resolve_lang,
+)
 from chainwatch.service.result import Result
 
 _TABLE_COLS = ["id", "level", "state", "subject_level", "subject_name", "rule_id", "period", "owner", "due_at",
@@ -155,3 +164,11 @@ def register(app: typer.Typer) -> None:
                 actor: ActorOpt = None, fmt: FormatOpt = "table", db: DbOpt = None, lang: LangOpt = None) -> None:
         """Add a comment to the audit trail (备注)."""
         _act(wid, "comment", actor, db, lang, fmt, note=note)
+
+    @w.command("override")
+    @handle_errors
+    def override(wid: IdArg, grade: Annotated[int, typer.Option("--grade", help="0 (none) … 4 (red).")],
+                 note: Annotated[str, typer.Option("--note", "-n", help="Reason (required).")],
+                 actor: ActorOpt = None, fmt: FormatOpt = "table", db: DbOpt = None, lang: LangOpt = None) -> None:
+        """Set the grade by hand, with a reason (人工调整等级)."""
+        _act(wid, "override", actor, db, lang, fmt, grade=grade, note=note)

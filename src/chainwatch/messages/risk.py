@@ -35,6 +35,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "thresholds out of order: with direction {direction}, {higher} must be more extreme than {lower}"),
     "risk.rules.persistence": ("persistence 应为正整数或 {{raise: …, lower: …}}",
                                "persistence must be a positive integer or {{raise: …, lower: …}}"),
+    "risk.rules.k_of_n": ("k_of_n 应为 [k, n]，且 1 ≤ k ≤ n ≤ 24", "k_of_n must be [k, n] with 1 ≤ k ≤ n ≤ 24"),
     "risk.rules.int_min": ("应为不小于 {min} 的整数", "must be a whole number of at least {min}"),
     "risk.rules.range": ("应在 {lo} 到 {hi} 之间", "must lie between {lo} and {hi}"),
     "risk.rules.weights_zero": ("权重之和必须大于 0", "the weights must sum to more than 0"),

@@ -19,7 +19,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chainwatch.analytics.risk import detectors, signals
-from chainwatch.analytics.risk.levels import GRADE, LEVELS, combine_subject, grade_from_thresholds, grade_path
+from chainwatch.analytics.risk.levels import (
+    GRADE,
+    LEVELS,
+    combine_subject,
+    grade_from_thresholds,
+    grade_path,
+    k_of_n_levels,
+)
 from chainwatch.analytics.risk.rules import ADVERSE_SCORE_STATS, Condition, Rule, RuleSet
 
 #: sub-indices of the composite chain risk index and their default weights (docs/warnings.md)
@@ -379,6 +386,8 @@ class Evaluator:
     def evaluate(self, rule: Rule) -> pd.DataFrame:
         """Rows for every subject whose grade is > 0 at the last period, with evidence fields."""
         value, levels = self.rule_levels(rule)
+        if rule.k_of_n is not None:
+            levels = k_of_n_levels(levels, *rule.k_of_n)
         T, H = self.inp.T, self.H
         grades, _ = grade_path(levels[:, T - H:], rule.raise_months, rule.lower_months)
         if rule.subject == "enterprise":

@@ -47,6 +47,25 @@ def grade_from_thresholds(values: np.ndarray, thresholds: Mapping[str, float], d
     return out
 
 
+def k_of_n_levels(levels: np.ndarray, k: int, n: int) -> np.ndarray:
+    """Level per month that held in at least ``k`` of the last ``n`` months (``k_of_n`` rule, §2.3).
+
+    Examples
+    --------
+    >>> k_of_n_levels(np.array([[2, 0, 1, 0, 0]]), 2, 3).tolist()
+    [[0, 0, 1, 0, 0]]
+    """
+    lv = np.asarray(levels, dtype=np.int8)
+    out = np.zeros(lv.shape, dtype=np.int8)
+    T = lv.shape[1]
+    for g in range(1, 5):
+        hit = (lv >= g).astype(np.int16)
+        c = np.cumsum(hit, axis=1)
+        window = c - np.concatenate([np.zeros((lv.shape[0], n), np.int16), c[:, :-n]], axis=1)[:, :T]
+        out = np.where(window >= k, np.int8(g), out)
+    return out
+
+
 def run_lengths_at_least(levels: np.ndarray) -> np.ndarray:
     """For each row, level and column: consecutive months ending at that column with level ≥ g.
 

@@ -103,6 +103,7 @@ class Rule:
     title: dict[str, str] = field(default_factory=dict)
     raise_months: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RAISE))
     lower_months: int = DEFAULT_LOWER
+    k_of_n: tuple[int, int] | None = None
     require: tuple[Condition, ...] = ()
     denominator: str | None = None
     min_base: float | None = None
@@ -339,8 +340,8 @@ def _persistence(w: _Walker, raw: Any, path: str, base_raise: dict[str, int],
         w.err(path, "risk.rules.persistence")
         return req, lower
     for key in raw:
-        if key not in ("raise", "lower"):
-            w.err(f"{path}.{key}", "risk.rules.unknown_key", key=key, allowed="raise, lower")
+        if key not in ("raise", "lower", "k_of_n"):
+            w.err(f"{path}.{key}", "risk.rules.unknown_key", key=key, allowed="raise, lower, k_of_n")
     r = raw.get("raise")
     if _is_int(r):
         if r < 1:
@@ -459,8 +460,18 @@ def _rule(w: _Walker, raw: Any, path: str, defaults: dict[str, Any]) -> Rule | N
                 w.err(f"{path}.thresholds.{l2}", "risk.rules.monotonic", lower=l1, higher=l2,
                       direction=cmp_dir)
     raise_m, lower_m = defaults["raise"], defaults["lower"]
+    k_of_n: tuple[int, int] | None = None
     if "persistence" in raw:
         raise_m, lower_m = _persistence(w, raw["persistence"], f"{path}.persistence", raise_m, lower_m)
+        kn = raw["persistence"].get("k_of_n") if isinstance(raw["persistence"], dict) else None
+        if kn is not None:
+            if (not isinstance(kn, list) or len(kn) != 2 or not all(_is_int(v) for v in kn)
+                    or not 1 <= kn[0] <= kn[1] <= 24):
+                w.err(f"{path}.persistence.k_of_n", "risk.rules.k_of_n")
+            else:
+                k_of_n = (kn[0], kn[1])
+                if "raise" not in raw["persistence"]:
+                    raise_m = {lvl: 1 for lvl in raise_m}
     require: list[Condition] = []
     raw_req = raw.get("require", [])
     if not isinstance(raw_req, list):
@@ -486,7 +497,7 @@ def _rule(w: _Walker, raw: Any, path: str, defaults: dict[str, Any]) -> Rule | N
         return None
     return Rule(id=rid, subject=subject, statistic=statistic, direction=direction, thresholds=thresholds,
                 message=message, indicator=indicator, kind=kind, title=title or {"zh": rid, "en": rid},
-                raise_months=raise_m, lower_months=lower_m, require=tuple(require), denominator=denominator,
+                raise_months=raise_m, lower_months=lower_m, k_of_n=k_of_n, require=tuple(require), denominator=denominator,
                 min_base=float(min_base) if min_base is not None else None, params=params,
                 line=w.lines.get(path, 0))
 
