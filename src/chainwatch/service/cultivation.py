@@ -17,7 +17,8 @@ import pandas as pd
 from chainwatch.analytics.cultivation import assess as A
 from chainwatch.analytics.cultivation.catalog import TIER_LABELS, TIERS, load_settings, ruleset_ids, select
 from chainwatch.analytics.cultivation.inputs import build_inputs, default_assessment_date
-from chainwatch.errors import InputError, NotFound
+from chainwatch.analytics.rules.model import RulesInvalid
+from chainwatch.errors import InputError, NotFound, ValidationFailed
 from chainwatch.i18n import t
 from chainwatch.model.codes import uscc_problem
 from chainwatch.service.result import Result
@@ -116,8 +117,14 @@ class CultivationService:
         frame, notes = build_inputs(data["enterprise"], data["annual"], data["title"], d, settings)
         inp = A.to_inputs(frame)
         runs: list[A.TierRun] = []
-        for tier in tiers:
-            runs.extend(A.run_tier(tier, frame, d, application, settings, inp))
+        try:
+            for tier in tiers:
+                runs.extend(A.run_tier(tier, frame, d, application, settings, inp))
+        except RulesInvalid as exc:
+            detail = "; ".join(f"{p.condition}: {t(f'cultivation.rule.{p.problem}', self.cw.lang, **p.params)}"
+                               for p in exc.problems[:5])
+            raise ValidationFailed("cultivation.ruleset_invalid", errors=exc.problems, source=exc.source,
+                                   n=len(exc.problems), detail=detail) from None
         return data, frame, notes, runs
 
     def _meta(self, d: date, application: str, runs: list[A.TierRun], settings: dict[str, Any],
