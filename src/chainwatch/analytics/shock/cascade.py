@@ -21,6 +21,7 @@ which the shock reached each firm.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -70,9 +71,19 @@ class Network:
     out_link: np.ndarray
     order: np.ndarray = field(repr=False)  # position of each input link in buyer-group order
     g_count: np.ndarray = field(init=False, repr=False)
+    _ess_idx: np.ndarray = field(init=False, repr=False)
+    _lin_idx: np.ndarray = field(init=False, repr=False)
+    _ess_dst: np.ndarray = field(init=False, repr=False)
+    _lin_dst: np.ndarray = field(init=False, repr=False)
+    _lin_omega: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.g_count = np.diff(self.g_eptr)
+        self._ess_idx = np.flatnonzero(self.g_ess)
+        self._lin_idx = np.flatnonzero(~self.g_ess)
+        self._ess_dst = self.g_dst[self._ess_idx]
+        self._lin_dst = self.g_dst[self._lin_idx]
+        self._lin_omega = self.g_omega[self._lin_idx]
 
     @property
     def m(self) -> int:
@@ -136,6 +147,19 @@ class Network:
         return cls(n, inner, s, src, dst, w, grp.astype(np.int64), g_dst, g_base, g_ess, g_omega, b_gptr,
                    g_eptr, out_ptr, out_order.astype(np.int64), order)
 
+    @cached_property
+    def group_matrix(self) -> sp.csr_matrix:
+        """(G, n) CSR: row g holds the base values of group g's links at their suppliers."""
+        idx = self.src.astype(np.int32) if self.n < 2**31 else self.src
+        return sp.csr_matrix((self.w, idx, self.g_eptr), shape=(self.g_base.size, self.n))
+
+    @cached_property
+    def sales_matrix(self) -> sp.csr_matrix:
+        """(n, n) CSR: row i holds supplier i's base sales to each buyer."""
+        d = self.dst[self.out_link]
+        idx = d.astype(np.int32) if self.n < 2**31 else d
+        return sp.csr_matrix((self.w[self.out_link], idx, self.out_ptr), shape=(self.n, self.n))
+
     def adjacency(self) -> sp.csr_matrix:
         """W as a CSR matrix (supplier rows, buyer columns), summing parallel links."""
         return sp.csr_matrix((self.w, (self.src, self.dst)), shape=(self.n, self.n))
@@ -151,12 +175,17 @@ class Network:
 def _downstream(net: Network, nodes: np.ndarray, h: np.ndarray, cap: np.ndarray | None,
                 stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h^d for ``nodes`` and the groups evaluated with their pure-delivery availability."""
-    if nodes.size == net.n:  # every node: no gathering needed
-        gr = np.arange(net.g_base.size)
-        local = net.grp
-        flow = net.w * h[net.src]
-        if cap is not None:
-            flow = flow * cap
+    if nodes.size == net.n:  # every node: no gathering, per-group arrays precomputed
+        if cap is None:   # one sparse mat-vec (C loop) instead of gather + multiply + bincount
+            avail = net.group_matrix @ h
+        else:
+            avail = np.bincount(net.grp, weights=net.w * h[net.src] * cap, minlength=net.g_base.size)
+        r = np.minimum(avail / net.g_base, 1.0)
+        reff = r if stock is None else np.minimum(1.0, r + stock)
+        ess_min = np.ones(net.n)
+        np.minimum.at(ess_min, net._ess_dst, reff[net._ess_idx])
+        lin = 1.0 - np.bincount(net._lin_dst, weights=net._lin_omega * (1.0 - reff[net._lin_idx]), minlength=net.n)
+        return np.minimum(ess_min, lin), np.arange(net.g_base.size), r
     else:
         gr = _ranges(net.b_gptr[nodes], net.b_gptr[nodes + 1])
         counts = net.g_count[gr]
@@ -181,8 +210,7 @@ def _downstream(net: Network, nodes: np.ndarray, h: np.ndarray, cap: np.ndarray 
 
 def _upstream(net: Network, nodes: np.ndarray, h: np.ndarray) -> np.ndarray:
     if nodes.size == net.n:
-        lost = np.bincount(net.src, weights=net.w * (1.0 - h[net.dst]), minlength=net.n)
-        return 1.0 - lost / net.s
+        return 1.0 - (net.sales_matrix @ (1.0 - h)) / net.s
     links = net.out_link[_ranges(net.out_ptr[nodes], net.out_ptr[nodes + 1])]
     counts = net.out_ptr[nodes + 1] - net.out_ptr[nodes]
     local = np.repeat(np.arange(nodes.size), counts)
@@ -243,22 +271,29 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
     down = direction in (DOWN, BOTH)
     up = direction in (UP, BOTH)
     first = cap is not None
+    out_count = np.diff(net.out_ptr)
+    in_count = np.diff(net.b_gptr)  # groups; a cheap proxy of in-links for the size test
     while changed.size and sweeps < max_sweeps:
-        parts = []
-        if down:
-            parts.append(net.buyers_of(changed))
-        if up:
-            parts.append(net.suppliers_of(changed))
-        if first:
-            parts.append(changed)
+        reach = (int(out_count[changed].sum()) if down else 0) + (int(in_count[changed].sum()) if up else 0)
+        if reach > full_frac * max(net.m, 1):
+            cand = np.arange(net.n)   # a large frontier: a full sweep is cheaper than gathering
             first = False
-        mark = np.zeros(net.n, dtype=bool)
-        for part in parts:
-            mark[part] = True
-        mark &= internal_idx
-        cand = np.flatnonzero(mark)
-        if cand.size > full_frac * net.n:  # a large frontier: a full sweep is cheaper than gathering
-            cand = np.arange(net.n)
+        else:
+            parts = []
+            if down:
+                parts.append(net.buyers_of(changed))
+            if up:
+                parts.append(net.suppliers_of(changed))
+            if first:
+                parts.append(changed)
+                first = False
+            mark = np.zeros(net.n, dtype=bool)
+            for part in parts:
+                mark[part] = True
+            mark &= internal_idx
+            cand = np.flatnonzero(mark)
+            if cand.size > full_frac * net.n:
+                cand = np.arange(net.n)
         if cand.size == 0:
             break
         new = np.minimum(h[cand], limit[cand])
@@ -290,26 +325,26 @@ def _record_paths(net: Network, moved: np.ndarray, changed: np.ndarray, h: np.nd
     new_nodes = moved[(pred[moved] < 0) & (psi[moved] <= 0)]
     if new_nodes.size == 0:
         return
-    mark = np.zeros(net.n, dtype=bool)
-    mark[new_nodes] = True
+    was = np.zeros(net.n, dtype=bool)
+    was[changed] = True
     tgt, nbr, lost, kind = [], [], [], []
-    if down:
-        links = net.out_link[_ranges(net.out_ptr[changed], net.out_ptr[changed + 1])]
-        d = net.dst[links]
-        keep = mark[d]
-        tgt.append(d[keep])
-        nbr.append(net.src[links][keep])
-        lost.append(net.w[links][keep] * (1.0 - h[net.src[links][keep]]))
-        kind.append(np.ones(keep.sum(), dtype=np.int8))
-    if up:
-        gr = _ranges(net.b_gptr[changed], net.b_gptr[changed + 1])
+    if down:  # input links of the new nodes from suppliers that changed
+        gr = _ranges(net.b_gptr[new_nodes], net.b_gptr[new_nodes + 1])
         links = _ranges(net.g_eptr[gr], net.g_eptr[gr + 1])
         sup = net.src[links]
-        keep = mark[sup]
-        tgt.append(sup[keep])
-        nbr.append(net.dst[links][keep])
-        lost.append(net.w[links][keep] * (1.0 - h[net.dst[links][keep]]))
-        kind.append(np.full(keep.sum(), 2, dtype=np.int8))
+        keep = was[sup]
+        tgt.append(net.dst[links][keep])
+        nbr.append(sup[keep])
+        lost.append(net.w[links][keep] * (1.0 - h[sup[keep]]))
+        kind.append(np.ones(int(keep.sum()), dtype=np.int8))
+    if up:  # output links of the new nodes to buyers that changed
+        links = net.out_link[_ranges(net.out_ptr[new_nodes], net.out_ptr[new_nodes + 1])]
+        buy = net.dst[links]
+        keep = was[buy]
+        tgt.append(net.src[links][keep])
+        nbr.append(buy[keep])
+        lost.append(net.w[links][keep] * (1.0 - h[buy[keep]]))
+        kind.append(np.full(int(keep.sum()), 2, dtype=np.int8))
     t = np.concatenate(tgt)
     if t.size == 0:
         return
