@@ -53,6 +53,15 @@ def test_assess_one_enterprise_has_every_condition_and_item(cw, small_city):
     assert len(zi) == 13 and zi.loc["z_rd", "points"] == 8 and zi.loc["z_debt", "band"] == "(−∞, 50%]"
     total = res.tables["assessment"].set_index("tier").loc["zjtx", "score"]
     assert total == zi["points"].sum()
+    dims = res.tables["scores"]
+    zd = dims[dims["tier"] == "zjtx"].set_index("dimension")
+    assert zd.loc["total", "points"] == total and zd.loc["total", "max_points"] == 100
+    for dim in ("specialisation", "refinement", "characteristic", "innovation"):
+        assert zd.loc[dim, "points"] == zi.loc[zi["dimension"].eq({"specialisation": "specialisation",
+                                                                   "refinement": "refinement",
+                                                                   "characteristic": "characteristic",
+                                                                   "innovation": "innovation"}[dim]),
+                                                "points"].sum()
 
 
 def test_review_and_2026_rules(cw, small_city):

@@ -180,3 +180,24 @@ def test_cli(demo_db_copy, tmp_path):
     df = pd.DataFrame(json.loads(runner.invoke(app, ["policy", "match", "export-relief", "--db", demo_db,
                                                      "--format", "json"]).output)["eligible"])
     assert len(df) >= 1
+
+
+def test_define_policy_through_the_api(tmp_path, demo_db):
+    db = tmp_path / "api.duckdb"
+    shutil.copy(demo_db, db)
+    spec = {"id": "api-policy", "version": 1, "name": {"zh": "接口定义的政策", "en": "API policy"},
+            "reference_period": "2021-12", "benefit": {"kind": "fixed", "amount": "1万元"},
+            "conditions": [{"id": "d", "attribute": "district", "op": "in", "value": ["330206"]},
+                           {"id": "a", "attribute": "above_size", "value": True}]}
+    with Chainwatch(db, lang="en") as cw:
+        cw.policy.add_policy(spec)
+        res = cw.policy.match("api-policy")
+        got = set(res.tables["eligible"]["uscc"])
+        want = {r[0] for r in cw.store.rows(
+            "SELECT e.uscc FROM enterprise e JOIN enterprise_scope s ON s.uscc = e.uscc AND s.year = 2021 "
+            "WHERE e.district = '330206' AND s.above_size")}
+        assert got == want and len(got) > 0
+        bad = {**spec, "conditions": [{"id": "d", "attribute": "district", "op": ">=", "value": "330206"}]}
+        with pytest.raises(ValidationFailed) as exc:
+            cw.policy.add_policy(bad)
+        assert "condition d" in exc.value.message("en") and "operator '>='" in exc.value.message("en")

@@ -86,7 +86,8 @@ def register(app: typer.Typer) -> None:
         with open_cw(db, lang, create=False) as cw:
             res = cw.cultivation.assess(uscc=enterprise, all=all_, date=date, application=application, tier=tier,
                                         detail=True if detail else None, settings=_settings(settings))
-            _show(res, fmt, {"assessment": SUMMARY_COLS, "conditions": COND_COLS, "score_items": ITEM_COLS})
+            _show(res, fmt, {"assessment": SUMMARY_COLS, "conditions": COND_COLS, "score_items": ITEM_COLS,
+                             "scores": ["tier", "label", "points", "points_max", "max_points"]})
 
     @assess.command("candidates")
     @handle_errors

@@ -176,13 +176,15 @@ class CultivationService:
         tables: dict[str, Any] = {"assessment": summary}
         if detail if detail is not None else bool(uscc):
             ids = [uscc] if uscc else list(frame.index)
-            conds, items = [], []
+            conds, items, dims = [], [], []
             for u in ids:
                 c, it = A.details(runs, u, self.cw.lang)
                 conds.append(c)
                 items.append(it)
+                dims.append(A.dimension_scores(runs, u, self.cw.lang))
             tables["conditions"] = pd.concat(conds, ignore_index=True) if conds else pd.DataFrame()
             tables["score_items"] = pd.concat(items, ignore_index=True) if items else pd.DataFrame()
+            tables["scores"] = pd.concat(dims, ignore_index=True) if dims else pd.DataFrame()
         app = self._t(f"cultivation.app.{application}")
         meta = self._meta(d, application, runs, st, enterprises=len(frame))
         text = [self._t("cultivation.header", date=d.isoformat(), application=app, rulesets=", ".join(meta["rulesets"]))]

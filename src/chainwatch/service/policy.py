@@ -140,16 +140,20 @@ class PolicyService:
         p = Path(path)
         if not p.is_file():
             raise InputError("policy.file_missing", path=str(p))
-        text = p.read_text(encoding="utf-8")
-        policy = self.parse(text, p.name)
+        return self.add_policy(p.read_text(encoding="utf-8"), p.name)
+
+    def add_policy(self, policy: dict[str, Any] | str, source: str = "api") -> Result:
+        """Define a policy through the API (a mapping or YAML text): validated and stored like a file."""
+        text = policy if isinstance(policy, str) else yaml.safe_dump(policy, allow_unicode=True, sort_keys=False)
+        parsed = self.parse(text, source)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self.store.transaction() as con:
-            con.execute("DELETE FROM policy_doc WHERE policy_id = ? AND version = ?", [policy.id, policy.version])
+            con.execute("DELETE FROM policy_doc WHERE policy_id = ? AND version = ?", [parsed.id, parsed.version])
             con.execute("INSERT INTO policy_doc VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [policy.id, policy.version, text, sha, p.name, datetime.now(), self.cw.actor])
-        self.store.audit(self.cw.actor, "policy.add", policy.id, f"version {policy.version} sha256 {sha[:12]}")
-        return Result("policy add", self.cw.meta(policy=policy.id, version=policy.version, sha256=sha), {},
-                      [self._t("policy.added", policy=policy.id, version=policy.version)])
+                        [parsed.id, parsed.version, text, sha, source, datetime.now(), self.cw.actor])
+        self.store.audit(self.cw.actor, "policy.add", parsed.id, f"version {parsed.version} sha256 {sha[:12]}")
+        return Result("policy add", self.cw.meta(policy=parsed.id, version=parsed.version, sha256=sha), {},
+                      [self._t("policy.added", policy=parsed.id, version=parsed.version)])
 
     def list(self) -> Result:
         today = date.today()

@@ -130,6 +130,8 @@ def summary(runs: list[TierRun], frame: pd.DataFrame, notes: pd.DataFrame, lang:
                 fl.append("event_at_window_edge")
             if ids[k] in note_map:
                 fl.append("zero_denominator")
+                if "manual_review" not in fl:
+                    fl.append("manual_review")
             flags.append(fl)
         names = [STATUS_NAMES[int(v)] for v in ev.verdict]
         out.append(pd.DataFrame({
@@ -148,6 +150,27 @@ def _holds(frame: pd.DataFrame, tier: str) -> pd.Series:
     if not cols:
         return pd.Series(False, index=frame.index)
     return (frame[cols].fillna(0) == 1).any(axis=1)
+
+
+def dimension_scores(runs: list[TierRun], uscc: str, lang: str = "zh") -> pd.DataFrame:
+    """Score by dimension and in total (reachable minimum and maximum) of one enterprise per tier."""
+    rows = []
+    for run in runs:
+        ev = run.evaluation
+        if ev is None or not ev.rules.items:
+            continue
+        pos = np.nonzero(ev.inputs.ids == uscc)[0]
+        if not len(pos):
+            continue
+        k = int(pos[0])
+        for dim in ev.rules.dimensions:
+            rows.append({"uscc": uscc, "tier": run.tier, "ruleset": run.selection.ruleset, "dimension": dim.id,
+                         "label": dim.label[lang], "points": float(ev.score_min[dim.id][k]),
+                         "points_max": float(ev.score_max[dim.id][k]), "max_points": dim.max})
+        rows.append({"uscc": uscc, "tier": run.tier, "ruleset": run.selection.ruleset, "dimension": "total",
+                     "label": "总分" if lang == "zh" else "total", "points": float(ev.score_min["total"][k]),
+                     "points_max": float(ev.score_max["total"][k]), "max_points": sum(d.max for d in ev.rules.dimensions)})
+    return pd.DataFrame(rows)
 
 
 def details(runs: list[TierRun], uscc: str, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
