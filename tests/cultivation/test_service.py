@@ -56,12 +56,8 @@ def test_assess_one_enterprise_has_every_condition_and_item(cw, small_city):
     dims = res.tables["scores"]
     zd = dims[dims["tier"] == "zjtx"].set_index("dimension")
     assert zd.loc["total", "points"] == total and zd.loc["total", "max_points"] == 100
-    for dim in ("specialisation", "refinement", "characteristic", "innovation"):
-        assert zd.loc[dim, "points"] == zi.loc[zi["dimension"].eq({"specialisation": "specialisation",
-                                                                   "refinement": "refinement",
-                                                                   "characteristic": "characteristic",
-                                                                   "innovation": "innovation"}[dim]),
-                                                "points"].sum()
+    for dim in ("specialisation", "refinement", "characteristic", "innovation"):  # en labels = ids
+        assert zd.loc[dim, "points"] == zi.loc[zi["dimension"] == dim, "points"].sum()
 
 
 def test_review_and_2026_rules(cw, small_city):
