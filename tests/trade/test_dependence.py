@@ -95,3 +95,21 @@ def test_critical_flag() -> None:
     m = pd.Series([10.0, 10.0, 10.0, 10.0, 10.0])
     e = pd.Series([0.0, 20.0, 0.0, 0.0, 0.0])
     assert critical(hhi, d, m, e).tolist() == [True, False, False, False, False]
+
+
+def test_segment_table_statuses_and_nulls() -> None:
+    from chainwatch.analytics.trade.dependence import segment_table
+
+    segs = pd.DataFrame({"segment_id": ["a", "b", "c", "d"], "chain_id": "x", "position": "midstream"})
+    imp = pd.DataFrame({"segment_id": ["a", "a", "d"], "product": ["p", "p", "q"], "partner": ["JPN", "KOR", "USA"],
+                        "value": [70.0, 30.0, 10.0]})
+    exp = pd.DataFrame({"segment_id": ["a"], "value": [20.0]})
+    out = segment_table(segs, imp, exp, pd.Series({"a": 100.0, "b": 50.0}), with_products={"a", "b", "d"})
+    r = out.set_index("segment_id")
+    assert r.loc["a", "import_dependence_pct"] == pytest.approx(100 / 180 * 100)
+    assert r.loc["a", "cr1_pct"] == pytest.approx(70.0) and r.loc["a", "hhi"] == pytest.approx(0.58)
+    assert list(r["status"]) == ["ok", "no_imports", "no_products", "ok"]
+    assert r.loc["b", "import_dependence_pct"] == 0.0 and np.isnan(r.loc["b", "hhi"])
+    assert np.isnan(r.loc["d", "import_dependence_pct"]) and r.loc["d", "dependence_method"] == "no_output"
+    assert list(r["critical"]) == [True, False, False, False]  # HHI .58, ID 56 %, M > E
+    assert r.loc["d", "single_source_products"] == 1

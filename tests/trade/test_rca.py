@@ -99,11 +99,12 @@ def test_docstring_examples() -> None:
 
     import chainwatch.analytics.trade.countries as countries
     import chainwatch.analytics.trade.dependence as dependence
+    import chainwatch.analytics.trade.groups as groups
     import chainwatch.analytics.trade.growth as growth
     import chainwatch.analytics.trade.hs as hs
     import chainwatch.analytics.trade.rca as rca
 
-    for mod in (countries, dependence, growth, hs, rca):
+    for mod in (countries, dependence, groups, growth, hs, rca):
         failed, _ = doctest.testmod(mod)
         assert failed == 0, mod.__name__
 

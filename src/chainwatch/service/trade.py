@@ -17,7 +17,8 @@ import pandas as pd
 
 from chainwatch.analytics.trade import dependence as dep
 from chainwatch.analytics.trade import growth, hs, rca
-from chainwatch.analytics.trade.countries import country_name, invalid_iso3, parse_iso3_list
+from chainwatch.analytics.trade.countries import country_name
+from chainwatch.analytics.trade.groups import edit_members
 from chainwatch.errors import InputError, NotFound, UsageError
 from chainwatch.i18n import t
 from chainwatch.model.periods import Period
@@ -123,10 +124,6 @@ class TradeService:
             raise InputError("trade.bad_group_id", group=group_id)
         frame = self._group_frame()
         cur = frame[frame["group_id"] == gid]
-        new_members, add_l, rem_l = parse_iso3_list(members), parse_iso3_list(add), parse_iso3_list(remove)
-        bad = invalid_iso3([*new_members, *add_l, *rem_l])
-        if bad:
-            raise InputError("trade.bad_iso3", codes=", ".join(bad))
         as_of_d = _parse_date(as_of)
         if cur.empty:
             if not name_zh:
@@ -140,18 +137,10 @@ class TradeService:
             base = cur["member"].tolist()
             old = {"name_zh": first["name_zh"], "name_en": first["name_en"], "basis": first["basis"],
                    "as_of": first["as_of"]}
-        result = list(dict.fromkeys(new_members)) if members is not None else list(base)
-        not_in = [c for c in rem_l if c not in result]
-        if not_in:
-            raise InputError("trade.not_member", group=gid, codes=", ".join(not_in))
-        result = [c for c in dict.fromkeys([*result, *add_l]) if c not in set(rem_l)]
-        if not result:
-            raise InputError("trade.group_empty", group=gid)
+        result, added, removed = edit_members(gid, base, members=members, add=add, remove=remove)
         rec = {"name_zh": name_zh or old["name_zh"], "name_en": name_en if name_en is not None else old["name_en"],
                "basis": basis if basis is not None else old["basis"],
                "as_of": as_of_d if as_of_d is not None else old["as_of"]}
-        added = sorted(set(result) - set(base))
-        removed = sorted(set(base) - set(result))
         with self.store.transaction() as con:
             con.execute("DELETE FROM partner_group WHERE group_id = ?", [gid])
             con.executemany(_PG_INSERT,
@@ -580,47 +569,14 @@ class TradeService:
                           q: pd.Series, source: str, conc: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
         lang = self.cw.lang
         has_products = set(self.store.df("SELECT DISTINCT segment_id FROM segment_product")["segment_id"])
-        units = conc["units"].set_index("segment_id") if conc else pd.DataFrame()
-        prod_tab = conc["products"] if conc else pd.DataFrame()
-        m = imports.groupby("segment_id")["value"].sum() if len(imports) else pd.Series(dtype=float)
-        e = exports.groupby("segment_id")["value"].sum() if len(exports) else pd.Series(dtype=float)
-        ids = segs["segment_id"]
-        mm = m.reindex(ids).fillna(0.0).astype(float).reset_index(drop=True)
-        ee = e.reindex(ids).fillna(0.0).astype(float).reset_index(drop=True)
-        qq = q.reindex(ids).astype(float).reset_index(drop=True)
-        d = dep.import_dependence(mm, ee, qq)
-        if source == "supply_links":
-            d["method"] = np.where(d["dependence"].notna(), "supply_links_share", d["method"])
-        out = pd.DataFrame({
-            "segment_id": ids.values, "chain_id": segs["chain_id"].values,
-            "name": [self._name(a, b) for a, b in zip(segs["name_zh"], segs["name_en"], strict=True)],
-            "position": segs["position"].values, "imports": mm.values, "exports": ee.values,
-            "output": qq.values, "import_dependence_pct": (d["dependence"] * 100.0).values,
-            "dependence_method": d["method"].values,
-        })
-        for col, src in (("hhi", "hhi"), ("hhi_pooled", "hhi_pooled"), ("cr1", "cr1"),
-                         ("top_country", "top_partner"), ("n_origins", "n_origins"),
-                         ("n_products", "n_products"), ("effective_sources", "effective_sources"),
-                         ("band", "band")):
-            out[col] = out["segment_id"].map(units[src]) if len(units) else None
-        out["cr1_pct"] = out.pop("cr1").astype(float) * 100.0
-        out["top_country_name"] = out["top_country"].map(lambda c: country_name(c, lang) if isinstance(c, str) else None)
-        out["n_origins"] = out["n_origins"].fillna(0).astype(int)
-        out["n_products"] = out["n_products"].fillna(0).astype(int)
-        out["critical"] = dep.critical(out["hhi"].astype(float), d["dependence"].set_axis(out.index),
-                                       out["imports"], out["exports"]).astype(bool)
-        if len(prod_tab):
-            n_single = prod_tab[prod_tab["n_origins"] == 1].groupby("segment_id").size()
-            out["single_source_products"] = out["segment_id"].map(n_single).fillna(0).astype(int)
-        else:
-            out["single_source_products"] = 0
-        out["status"] = np.where(~out["segment_id"].isin(has_products) & (source == "trade"), "no_products",
-                                 np.where(out["imports"] > 0, "ok", "no_imports"))
+        out = dep.segment_table(segs, imports, exports, q,
+                                with_products=has_products if source == "trade" else None,
+                                share_of_purchases=source == "supply_links", concentration=conc)
+        out.insert(2, "name", [self._name(a, b) for a, b in zip(segs["name_zh"], segs["name_en"], strict=True)])
+        out.insert(out.columns.get_loc("top_country") + 1, "top_country_name",
+                   out["top_country"].map(lambda c: country_name(c, lang) if isinstance(c, str) else None))
         out["explanation"] = [self._explain(r) for r in out.to_dict("records")]
-        return out[["segment_id", "chain_id", "name", "position", "status", "imports", "exports", "output",
-                    "import_dependence_pct", "dependence_method", "hhi", "hhi_pooled", "cr1_pct", "top_country",
-                    "top_country_name", "n_origins", "effective_sources", "band", "n_products",
-                    "single_source_products", "critical", "explanation"]]
+        return out
 
     def _explain(self, r: dict[str, Any]) -> str:
         lang = self.cw.lang
@@ -706,7 +662,6 @@ class TradeService:
         world = self.store.df("SELECT section, value FROM trade_world_export WHERE year = ?", [wy])
         table = rca.city_rca(by_sec, world.set_index("section")["value"])
         table.insert(1, "name", table["section"].map(lambda s: hs.section_label(s, lang)))
-        table = table.rename(columns={"world_value": "world_value"})
         notes = []
         if wy != year:
             notes.append(t("trade.rca.other_year", lang, year=year, world_year=wy))

@@ -150,3 +150,66 @@ def critical(hhi: pd.Series, dependence: pd.Series, m: pd.Series, e: pd.Series) 
     """
     covered = (m.astype(float) > e.astype(float).fillna(0.0))
     return ((hhi.astype(float) > CRITICAL_HHI) & (dependence.astype(float) > CRITICAL_ID) & covered).fillna(False)
+
+
+SEGMENT_COLUMNS = ["segment_id", "chain_id", "position", "status", "imports", "exports", "output",
+                   "import_dependence_pct", "dependence_method", "hhi", "hhi_pooled", "cr1_pct", "top_country",
+                   "n_origins", "effective_sources", "band", "n_products", "single_source_products", "critical"]
+
+
+def segment_table(segments: pd.DataFrame, imports: pd.DataFrame, exports: pd.DataFrame, output: pd.Series,
+                  *, with_products: set[str] | None = None, share_of_purchases: bool = False,
+                  concentration: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """One row per segment: imports, exports, output, dependence, concentration and flags.
+
+    Parameters
+    ----------
+    segments : ``[segment_id, chain_id, position]`` — every segment to report (in order).
+    imports : ``[segment_id, product, partner, value]`` attributed imports.
+    exports : ``[segment_id, ..., value]`` attributed exports.
+    output : local output Q per segment id; absent → unknown (null dependence, ``no_output``).
+    with_products : segment ids that have HS products; the others get status ``no_products``
+        (None: do not check).
+    share_of_purchases : the inputs come from supply links (``output`` = domestic purchases):
+        dependence is labelled ``supply_links_share``.
+    concentration : the result of :func:`origin_concentration` on ``imports``, if already computed.
+
+    Returns
+    -------
+    DataFrame with :data:`SEGMENT_COLUMNS`; ``status`` is ``ok``, ``no_imports`` or ``no_products``;
+    ``cr1_pct`` and ``import_dependence_pct`` in %.
+    """
+    conc = concentration
+    if conc is None and len(imports):
+        conc = origin_concentration(imports, unit="segment_id")
+    units = conc["units"].set_index("segment_id") if conc else pd.DataFrame()
+    ids = segments["segment_id"].reset_index(drop=True)
+    m = imports.groupby("segment_id")["value"].sum() if len(imports) else pd.Series(dtype=float)
+    e = exports.groupby("segment_id")["value"].sum() if len(exports) else pd.Series(dtype=float)
+    mm = m.reindex(ids).fillna(0.0).astype(float).reset_index(drop=True)
+    ee = e.reindex(ids).fillna(0.0).astype(float).reset_index(drop=True)
+    qq = output.reindex(ids).astype(float).reset_index(drop=True)
+    d = import_dependence(mm, ee, qq)
+    if share_of_purchases:
+        d["method"] = np.where(d["dependence"].notna(), "supply_links_share", d["method"])
+    out = pd.DataFrame({"segment_id": ids, "chain_id": segments["chain_id"].to_numpy(),
+                        "position": segments["position"].to_numpy(), "imports": mm, "exports": ee, "output": qq,
+                        "import_dependence_pct": d["dependence"] * 100.0, "dependence_method": d["method"]})
+    for col, src in (("hhi", "hhi"), ("hhi_pooled", "hhi_pooled"), ("cr1", "cr1"), ("top_country", "top_partner"),
+                     ("n_origins", "n_origins"), ("n_products", "n_products"),
+                     ("effective_sources", "effective_sources"), ("band", "band")):
+        out[col] = out["segment_id"].map(units[src]) if len(units) else None
+    out["cr1_pct"] = out.pop("cr1").astype(float) * 100.0
+    out["hhi"] = out["hhi"].astype(float)
+    out["n_origins"] = out["n_origins"].fillna(0).astype(int)
+    out["n_products"] = out["n_products"].fillna(0).astype(int)
+    out["critical"] = critical(out["hhi"], d["dependence"], out["imports"], out["exports"]).astype(bool)
+    if conc is not None:
+        prods = conc["products"]
+        n_single = prods[prods["n_origins"] == 1].groupby("segment_id").size()
+        out["single_source_products"] = out["segment_id"].map(n_single).fillna(0).astype(int)
+    else:
+        out["single_source_products"] = 0
+    no_products = ~out["segment_id"].isin(with_products) if with_products is not None else False
+    out["status"] = np.where(no_products, "no_products", np.where(out["imports"] > 0, "ok", "no_imports"))
+    return out[SEGMENT_COLUMNS]
