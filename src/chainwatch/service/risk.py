@@ -76,7 +76,11 @@ class RiskService:
 
     # -- inputs -----------------------------------------------------------------------------------
     def load_inputs(self, period: str, indicators: tuple[str, ...] = INDICATORS) -> RiskInputs:
-        """The monthly panel (official periods ending at ``period``) and the subject memberships."""
+        """The monthly panel (official periods ending at ``period``) and the subject memberships.
+
+        Enterprise codes are mapped to row numbers once, in SQL (temporary table ``_risk_ent``), so
+        every other table arrives as integer indices.
+        """
         p = Period.parse(period)
         end = official_index(p.year, p.month)
         start = end - LOOKBACK + 1
@@ -89,21 +93,36 @@ class RiskService:
                            SELECT uscc, (row_number() OVER (ORDER BY uscc) - 1)::INTEGER AS ei
                            FROM (SELECT DISTINCT uscc FROM monthly_value WHERE period >= ? AND period <= ?)""",
                         [lo, hi]).fetchall()
-            codes = con.execute("SELECT uscc FROM _risk_ent ORDER BY ei").fetchnumpy()["uscc"].astype(str)
-            panel = con.execute(
-                f"""SELECT e.ei, (m.year * 11 + greatest(m.month, 2) - 2)::INTEGER AS col, m.month = 1 AS jan,
-                           {", ".join(indicators)}
-                    FROM monthly_value m JOIN _risk_ent e USING (uscc)
-                    WHERE m.period >= ? AND m.period <= ?""", [lo, hi]).fetchnumpy()
-            con.execute("DROP TABLE IF EXISTS _risk_ent").fetchall()
-        if not len(codes):
-            raise InputError("risk.run.no_data", period=str(p))
-        ent_idx = np.asarray(panel["ei"], dtype=np.int64)
-        col = np.asarray(panel["col"], dtype=np.int64)
-        jan = np.asarray(panel["jan"], dtype=bool)
-        first_col = max(start, int(col.min()))
-        T = end - first_col + 1
+            try:
+                ent = con.execute("""SELECT e.uscc, coalesce(x.name, '') AS name, coalesce(x.district, '') AS district,
+                                            coalesce(year(x.founded) * 11 + greatest(month(x.founded), 2) - 2,
+                                                     -1000000000)::BIGINT AS fcol
+                                     FROM _risk_ent e LEFT JOIN enterprise x USING (uscc) ORDER BY e.ei""").fetchnumpy()
+                if not len(ent["uscc"]):
+                    raise InputError("risk.run.no_data", period=str(p))
+                panel = con.execute(
+                    f"""SELECT e.ei, (m.year * 11 + greatest(m.month, 2) - 2)::INTEGER AS col, m.month = 1 AS jan,
+                               {", ".join(indicators)}
+                        FROM monthly_value m JOIN _risk_ent e USING (uscc)
+                        WHERE m.period >= ? AND m.period <= ?""", [lo, hi]).fetchnumpy()
+                col = np.asarray(panel["col"], dtype=np.int64)
+                first_col = max(start, int(col.min()))
+                years = sorted({int(official_period(i)[:4]) for i in range(first_col, end + 1)})
+                scope = con.execute("""SELECT e.ei, s.year FROM enterprise_scope s JOIN _risk_ent e USING (uscc)
+                                       WHERE s.above_size AND s.year BETWEEN ? AND ?""",
+                                    [years[0], years[-1]]).fetchnumpy()
+                members = con.execute("""SELECT se.segment_id, e.ei FROM segment_enterprise se
+                                         JOIN _risk_ent e USING (uscc)""").fetchnumpy()
+                sole = con.execute("""SELECT se.segment_id, min(e.ei) AS ei FROM segment_enterprise se
+                                      LEFT JOIN _risk_ent e USING (uscc) GROUP BY se.segment_id
+                                      HAVING count(*) = 1 AND min(e.ei) IS NOT NULL""").fetchnumpy()
+            finally:
+                con.execute("DROP TABLE IF EXISTS _risk_ent").fetchall()
+        codes = np.asarray(ent["uscc"]).astype(str)
         n = len(codes)
+        ent_idx = np.asarray(panel["ei"], dtype=np.int64)
+        jan = np.asarray(panel["jan"], dtype=bool)
+        T = end - first_col + 1
         rest = (col >= first_col) & ~jan
         jrow = (col >= first_col) & jan
         values: dict[str, np.ndarray] = {}
@@ -116,20 +135,16 @@ class RiskService:
             cur = arr[ji, jc]
             arr[ji, jc] = np.where(np.isnan(cur), jv, cur + np.nan_to_num(jv))
             values[c] = arr
+        del panel
         periods = [official_period(i) for i in range(first_col, end + 1)]
-        ent = self.store.df("SELECT uscc, name, district, year(founded) AS fy, month(founded) AS fm "
-                            "FROM enterprise")
-        ent = ent.set_index("uscc").reindex(codes)
-        fy, fm = ent["fy"].to_numpy(dtype=float), ent["fm"].to_numpy(dtype=float)
-        founded_col = np.where(np.isnan(fy), -1e9, fy * 11 + np.maximum(np.nan_to_num(fm), 2) - 2 - first_col)
-        names = ent["name"].fillna("").astype(str).tolist()
-        districts = ent["district"].fillna("").astype(str).tolist()
-        pos = pd.Series(np.arange(n), index=codes)
-        groups, seg_chain, sole = self._groups(pos, districts)
+        founded_col = np.asarray(ent["fcol"], dtype=float) - first_col
+        names = np.asarray(ent["name"]).astype(str).tolist()
+        districts = np.asarray(ent["district"]).astype(str).tolist()
+        groups, seg_chain, sole_idx = self._groups(n, districts, members, sole)
         inputs = RiskInputs(periods=periods, ent_ids=codes, ent_names=names, ent_district=districts,
-                            values=values, groups=groups, segment_chain=seg_chain, sole_supplier=sole,
+                            values=values, groups=groups, segment_chain=seg_chain, sole_supplier=sole_idx,
                             founded_col=founded_col)
-        self._scope_mask(inputs, pos)
+        self._scope_mask(inputs, scope)
         self._import_dependence(inputs, first_col, end)
         if T < 24 + 11:
             inputs.notes.append("short_history")
@@ -138,9 +153,8 @@ class RiskService:
     def _lang_name(self) -> str:
         return "name_zh" if self.cw.lang == "zh" else "coalesce(name_en, name_zh)"
 
-    def _groups(self, pos: pd.Series, districts: list[str]) -> tuple[dict[str, GroupSet], np.ndarray | None,
-                                                                       np.ndarray | None]:
-        n = len(pos)
+    def _groups(self, n: int, districts: list[str], members: dict[str, np.ndarray],
+                sole: dict[str, np.ndarray]) -> tuple[dict[str, GroupSet], np.ndarray | None, np.ndarray | None]:
         groups: dict[str, GroupSet] = {
             "total": GroupSet(np.array(["city"]), [t("risk.city", self.cw.lang)],
                               sp.csr_matrix(np.ones((1, n)))),
@@ -152,46 +166,44 @@ class RiskService:
         nm = self._lang_name()
         seg = self.store.df(f"SELECT segment_id, chain_id, {nm} AS name FROM segment ORDER BY segment_id")
         chains = self.store.df(f"SELECT chain_id, {nm} AS name FROM chain ORDER BY chain_id")
-        members = self.store.df("SELECT segment_id, uscc FROM segment_enterprise")
-        if not len(seg) or not len(members):
+        if not len(seg) or not len(members["ei"]):
             return groups, None, None
-        seg_pos = pd.Series(np.arange(len(seg)), index=seg["segment_id"])
-        ch_pos = pd.Series(np.arange(len(chains)), index=chains["chain_id"])
-        m = members[members["uscc"].isin(pos.index) & members["segment_id"].isin(seg_pos.index)]
-        si = seg_pos[m["segment_id"]].to_numpy()
-        ei = pos[m["uscc"]].to_numpy()
-        S = sp.csr_matrix((np.ones(len(m)), (si, ei)), shape=(len(seg), n))
+        seg_ids = seg["segment_id"].astype(str).to_numpy()
+        ms = np.asarray(members["segment_id"]).astype(str)
+        si = np.searchsorted(seg_ids, ms)
+        ok = (si < len(seg_ids)) & (seg_ids[np.minimum(si, len(seg_ids) - 1)] == ms)
+        si, ei = si[ok], np.asarray(members["ei"], dtype=np.int64)[ok]
+        S = sp.csr_matrix((np.ones(len(si)), (si, ei)), shape=(len(seg), n))
         S.data[:] = 1.0
-        groups["segment"] = GroupSet(seg["segment_id"].to_numpy(), seg["name"].tolist(), S)
-        seg_chain = ch_pos.reindex(seg["chain_id"]).fillna(-1).astype(int).to_numpy()
-        ok = seg_chain[si] >= 0
-        C = sp.csr_matrix((np.ones(int(ok.sum())), (seg_chain[si][ok], ei[ok])), shape=(len(chains), n))
+        groups["segment"] = GroupSet(seg_ids, seg["name"].tolist(), S)
+        ch_pos = {c: i for i, c in enumerate(chains["chain_id"])}
+        seg_chain = np.array([ch_pos.get(c, -1) for c in seg["chain_id"]], dtype=int)
+        okc = seg_chain[si] >= 0
+        C = sp.csr_matrix((np.ones(int(okc.sum())), (seg_chain[si][okc], ei[okc])), shape=(len(chains), n))
         C.data[:] = 1.0  # an enterprise in two segments of a chain counts once
         groups["chain"] = GroupSet(chains["chain_id"].to_numpy(), chains["name"].tolist(), C)
-        all_members = self.store.df("SELECT segment_id, count(*) AS n, min(uscc) AS uscc FROM segment_enterprise "
-                                    "GROUP BY segment_id")
-        sole = np.full(len(seg), -1)
-        one = all_members[(all_members["n"] == 1) & all_members["uscc"].isin(pos.index)
-                          & all_members["segment_id"].isin(seg_pos.index)]
-        sole[seg_pos[one["segment_id"]].to_numpy()] = pos[one["uscc"]].to_numpy()
-        return groups, seg_chain, sole
+        sole_idx = np.full(len(seg), -1)
+        seg_pos = {s_: i for i, s_ in enumerate(seg_ids)}
+        for s_, e_ in zip(np.asarray(sole["segment_id"]).astype(str), np.asarray(sole["ei"]), strict=True):
+            if s_ in seg_pos:
+                sole_idx[seg_pos[s_]] = int(e_)
+        return groups, seg_chain, sole_idx
 
-    def _scope_mask(self, inputs: RiskInputs, pos: pd.Series) -> None:
+    def _scope_mask(self, inputs: RiskInputs, scope: dict[str, np.ndarray]) -> None:
         """Restrict group aggregates to each year's 规上 set when the directory flag is imported."""
-        sc = self.store.df("SELECT uscc, year FROM enterprise_scope WHERE above_size")
-        if not len(sc):
+        if not self.store.scalar("SELECT count(*) FROM enterprise_scope"):
             inputs.notes.append("no_scope_directory")
             return
         years = inputs.years()
-        sc = sc[sc["uscc"].isin(pos.index)]
-        mask = np.zeros((len(pos), len(years)), dtype=bool)
-        yi = {y: np.where(years == y)[0] for y in np.unique(years)}
-        for y, grp in sc.groupby("year"):
-            if int(y) in yi:
-                rows = pos[grp["uscc"]].to_numpy()
-                mask[np.ix_(rows, yi[int(y)])] = True
+        ys = np.unique(years)
+        flag = np.zeros((len(inputs.ent_ids), len(ys)), dtype=bool)
+        ey = np.asarray(scope["year"], dtype=np.int64)
+        ei = np.asarray(scope["ei"], dtype=np.int64)
+        yi = np.searchsorted(ys, ey)
+        ok = (yi < len(ys)) & (ys[np.minimum(yi, len(ys) - 1)] == ey)
+        flag[ei[ok], yi[ok]] = True
         inputs.notes.append("scope_directory")
-        inputs.scope_mask = mask
+        inputs.scope_mask = flag[:, np.searchsorted(ys, years)]
 
     def _import_dependence(self, inputs: RiskInputs, first_col: int, end: int) -> None:
         """Trailing-12-month import dependence ``M / (Q + M − E)`` per segment and chain (§1.1)."""
