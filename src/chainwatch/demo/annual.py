@@ -136,13 +136,14 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
 
 def titles(pop: pd.DataFrame, annual: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Titles with validity periods, granted mostly to enterprises whose attributes fit the tier."""
-    a = annual.set_index(["uscc", "year"])
+    recent = annual[annual["year"] >= 2020].sort_values(["uscc", "year"]).drop_duplicates("uscc", keep="last")
+    latest = recent.set_index("uscc").to_dict("index")
     rows = []
     for r in pop.itertuples():
         u, q = r.uscc, r.quality
-        if (u, 2021) not in a.index and (u, 2020) not in a.index:
+        last = latest.get(u)
+        if last is None:
             continue
-        last = a.loc[(u, 2021)] if (u, 2021) in a.index else a.loc[(u, 2020)]
         rd_share = last["rd_expense"] / max(last["revenue"], 1e-9)
         sme = not (last["employees"] >= 1000 and last["revenue"] >= 40000)
         # 高新技术企业: three-year certificates, renewed

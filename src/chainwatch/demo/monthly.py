@@ -109,7 +109,7 @@ def scope_frame(pop: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
     New establishments enter the directory in their first year when their projected annual revenue
     reaches the threshold; enterprises that closed keep the flag of the years they operated.
     """
-    annual = monthly.assign(year=monthly["period"].str[:4].astype(int)).groupby(["uscc", "year"])["revenue"].sum()
+    annual = monthly.assign(year=monthly["period"].str[:4].astype(int)).groupby(["uscc", "year"])["revenue"].sum().to_dict()
     rows = []
     prev17 = dict(zip(pop["uscc"], annual_revenue_2017(pop), strict=True))
     start = dict(zip(pop["uscc"], pop["start_idx"], strict=True))

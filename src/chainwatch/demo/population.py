@@ -204,12 +204,12 @@ def _memberships(df: pd.DataFrame, rng: np.random.Generator, fragile: list[str])
     extra = []
     chain_segs = {c.chain_id: [segment_id(c, s) for s in c.segments
                                if s.firms > 0 and segment_id(c, s) not in fragile] for c in CHAINS}
-    for _, r in df[df["segment_id"] != ""].iterrows():
-        if r["segment_id"] in fragile:
+    for r in df[df["segment_id"] != ""].itertuples():
+        if r.segment_id in fragile:
             continue
-        if r["is_leader"] or rng.random() < 0.15:
-            options = [s for s in chain_segs[r["chain_id"]] if s != r["segment_id"]]
+        if r.is_leader or rng.random() < 0.15:
+            options = [s for s in chain_segs[r.chain_id] if s != r.segment_id]
             if options:
-                extra.append((options[int(rng.integers(0, len(options)))], r["uscc"], False))
+                extra.append((options[int(rng.integers(0, len(options)))], r.uscc, False))
     sec = pd.DataFrame(extra, columns=["segment_id", "uscc", "is_main"])
     return pd.concat([main, sec], ignore_index=True).drop_duplicates(["segment_id", "uscc"]).reset_index(drop=True)
