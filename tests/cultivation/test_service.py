@@ -49,6 +49,8 @@ def test_assess_one_enterprise_has_every_condition_and_item(cw, small_city):
     z = conds[conds["tier"] == "zjtx"].set_index("condition")
     assert set(["H1", "H2a", "H2b", "H3a", "H4", "S0", "Z1"]) <= set(z.index)
     assert z.loc["H2b", "value"] == "5%" and z.loc["H2b", "status"] == "pass"
+    assert z.loc["H2b", "value_num"] == pytest.approx(5.0) and z.loc["H2b", "unit"] == "%"
+    assert z.loc["H2a", "value_num"] == pytest.approx(400.0) and z.loc["H2a", "unit"] == "万元"  # 8000万 × 5 %
     zi = items[items["tier"] == "zjtx"].set_index("item")
     assert len(zi) == 13 and zi.loc["z_rd", "points"] == 8 and zi.loc["z_debt", "band"] == "(−∞, 50%]"
     total = res.tables["assessment"].set_index("tier").loc["zjtx", "score"]

@@ -40,6 +40,13 @@ def _fmt(value: Any, kind: str, lang: str) -> str:
     return format_value(value, kind, lang)
 
 
+# numeric value columns of the condition rows: money in 万元, ratios in percent
+NUMERIC_UNITS: dict[str, tuple[float, str]] = {
+    "money": (1e-4, "万元"), "ratio": (100.0, "%"), "number": (1.0, ""), "count": (1.0, ""), "years": (1.0, "年"),
+    "bool": (1.0, "bool"),
+}
+
+
 def _set_text(ev: Evaluation, name: str, positions: np.ndarray) -> list[str]:
     """The members of a set-valued input (e.g. an enterprise's chains) as text, per position."""
     pair = ev.inputs.sets.get(name)
@@ -67,6 +74,8 @@ def condition_rows(ev: Evaluation, positions: np.ndarray, lang: str = "zh") -> p
     frames = []
     for order, (nd, parent, depth) in enumerate(_walk(ev.rules.conditions)):
         st = ev.status[nd.id][positions]
+        num: Any = np.full(len(positions), np.nan)
+        unit = ""
         if isinstance(nd, Leaf) and nd.score is None and nd.attribute is None:
             vtext = [""] * len(positions)
             attr = None
@@ -74,6 +83,9 @@ def condition_rows(ev: Evaluation, positions: np.ndarray, lang: str = "zh") -> p
         elif isinstance(nd, Leaf) and nd.score is None:
             kind = ATTRIBUTES[str(nd.attribute)].kind
             vals = ev.values[nd.id][positions]
+            if kind in NUMERIC_UNITS:
+                factor, unit = NUMERIC_UNITS[kind]
+                num = np.asarray(vals, dtype=float) * factor
             vtext = [_fmt(v, kind, lang) for v in vals] if kind != "set" else _set_text(ev, str(nd.attribute), positions)
             attr = nd.attribute
             rule = threshold_text(nd, lang)
@@ -91,7 +103,8 @@ def condition_rows(ev: Evaluation, positions: np.ndarray, lang: str = "zh") -> p
                 ("all of" if nd.mode == "all" else "any of")
         frames.append(pd.DataFrame({
             "id": ids, "order": order, "condition": nd.id, "parent": parent, "depth": depth,
-            "text": node_text(nd, lang), "attribute": attr, "value": vtext, "rule": rule,
+            "text": node_text(nd, lang), "attribute": attr, "value": vtext, "value_num": num, "unit": unit,
+            "rule": rule,
             "status": [STATUS_NAMES[int(s)] for s in st],
             "unconfirmed": bool(nd.unconfirmed), "on_path": ev.on_path[nd.id][positions],
         }))
