@@ -288,3 +288,20 @@ def test_chain_grouping_note_and_overlap(cw):
     assert {r["group_name"] for r in rows} == {"链一", "链二"}
     assert row(res, "cluster", "K")["contribution_pct"] == pytest.approx(100)  # A counted once in the cluster
     assert any("100%" in n for n in res.meta["notes"])
+
+
+def test_derived_scope_from_prior_year_revenue(cw):
+    """Setting derive_scope: no directory for 2025 → 规上 = 2024 revenue ≥ 2,000万元, labelled derived."""
+    example_23(cw)
+    cw.store.con.execute("DELETE FROM enterprise_scope WHERE year = 2025")
+    annual = pd.DataFrame([{"uscc": "A", "year": 2024, "employees": 50.0, "revenue": 2000.0},
+                           {"uscc": "B", "year": 2024, "employees": 50.0, "revenue": 1999.0}])
+    cw.store.con.register("_a", annual)
+    cw.store.con.execute("INSERT INTO enterprise_annual BY NAME SELECT * FROM _a")
+    with pytest.raises(NotFound):  # without the setting there is no 2025 规上 set
+        cw.stats.compute("2025-03", indicators=["revenue"])
+    cw.settings = load_settings(derive_scope=True)
+    res = cw.stats.compute("2025-03", indicators=["revenue"])
+    r = row(res)
+    assert r["n_enterprises"] == 1 and r["ytd_yoy_pct"] == pytest.approx((1000 / 900 - 1) * 100)
+    assert any("derived" in n or "推算" in n for n in res.meta["notes"])

@@ -19,6 +19,7 @@ from chainwatch.analytics.stats import (
     INDICATORS,
     SENTENCE_INDICATORS,
     Span,
+    derived_scope,
     long_rows,
     stats_expr,
 )
@@ -48,7 +49,24 @@ class StatsService:
     # -- inputs --------------------------------------------------------------------------------
     def _tables(self) -> dict[str, Any]:
         backend = self.store.ibis()
-        return {name: backend.table(name) for name in TABLES}
+        tabs = {name: backend.table(name) for name in TABLES}
+        missing = self._derive_years()
+        if missing:
+            def norm(t: Any) -> Any:
+                return t.select(uscc=t.uscc.cast("string"), year=t.year.cast("int32"),
+                                above_size=t.above_size.cast("boolean"), source=t.source.cast("string"))
+
+            tabs["enterprise_scope"] = norm(tabs["enterprise_scope"]).union(
+                norm(derived_scope(tabs["enterprise_annual"], missing)), distinct=False)
+        return tabs
+
+    def _derive_years(self) -> list[int]:
+        """Years without directory membership, when the setting ``derive_scope`` is on."""
+        if not getattr(self.cw.settings, "derive_scope", False):
+            return []
+        have = {int(r[0]) for r in self.store.rows("SELECT DISTINCT year FROM enterprise_scope")}
+        years = {int(r[0]) for r in self.store.rows("SELECT DISTINCT year FROM monthly_value")}
+        return sorted(years - have)
 
     @staticmethod
     def parse_by(by: str | Sequence[str]) -> list[str]:
@@ -105,7 +123,7 @@ class StatsService:
         """Run the statistics expression; its compiled SQL is cached (compiling is the slow part)."""
         span = Span.of(p.year, p.month)
         scope = tuple(self.cw.scope) if self.cw.scope is not None else None
-        key = (span.year, span.month, groups, inds, self._policy(), scope, years)
+        key = (span.year, span.month, groups, inds, self._policy(), scope, years, tuple(self._derive_years()))
         sql = _SQL_CACHE.get(key)
         if sql is None:
             expr = stats_expr(self._tables(), span.year, span.month, by=groups, indicators=inds,
@@ -173,6 +191,8 @@ class StatsService:
         return Result("stats", meta=meta, tables={"rows": rows}, text=[self.sentence(str(p), lang)])
 
     def _derived_scope(self, year: int) -> bool:
+        if any(y in (year, year - 1, year - 2) for y in self._derive_years()):
+            return True
         n = self.store.scalar("SELECT count(*) FROM enterprise_scope WHERE year = ? AND source = 'derived'", [year])
         return bool(n)
 

@@ -9,7 +9,7 @@ from chainwatch.analytics.stats.compute import (
     long_rows,
     stats_expr,
 )
-from chainwatch.analytics.stats.groups import membership, memberships, size_class_expr
+from chainwatch.analytics.stats.groups import derived_scope, membership, memberships, size_class_expr
 from chainwatch.analytics.stats.indicators import (
     ALL_INDICATORS,
     GROUP_TYPES,
@@ -28,7 +28,7 @@ from chainwatch.analytics.stats.panel import Span, caliber_frame, enterprise_pan
 
 __all__ = [
     "ALL_INDICATORS", "GROUP_FIELDS", "GROUP_TYPES", "IND_FIELDS", "INDICATORS", "PARTITIONS",
-    "SENTENCE_INDICATORS", "Span", "caliber_frame", "contribution_pct", "enterprise_panel", "finalize",
+    "SENTENCE_INDICATORS", "Span", "caliber_frame", "derived_scope", "contribution_pct", "enterprise_panel", "finalize",
     "group_sums", "growth_pct", "long_rows", "membership", "memberships", "pull_pp", "real_growth_pct",
     "size_class_expr", "stats_expr", "two_year_avg_pct",
 ]

@@ -92,3 +92,14 @@ def memberships(group_types: Sequence[str], enterprise: Table, **tables: Any) ->
     for p in parts[1:]:
         out = out.union(p, distinct=False)
     return out
+
+
+def derived_scope(annual: Table, years: Sequence[int], threshold_wanyuan: float = 2000.0) -> Table:
+    """规上 membership derived from the prior year's revenue (statistics.md §1, [U]).
+
+    An enterprise is above size in year y when its ``enterprise_annual`` revenue of y − 1 is at least
+    2,000万元 (20,000,000 yuan). Returns (uscc, year, above_size, source='derived').
+    """
+    a = annual.filter(annual.year.isin([y - 1 for y in years]) & annual.revenue.notnull())
+    return a.select(uscc=a.uscc, year=(a.year + 1).cast("int32"), above_size=a.revenue >= threshold_wanyuan,
+                    source=ibis.literal("derived"))
