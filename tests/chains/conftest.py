@@ -8,6 +8,7 @@ Chain ``nev`` (segments, local firms with output in 万元):
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -117,21 +118,30 @@ def build_city(cw: Chainwatch, tmp_path: Path) -> None:
     cw.chains.import_map(path)
 
 
+@pytest.fixture(scope="session")
+def _city_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture city, built once per session; tests get private copies."""
+    folder = tmp_path_factory.mktemp("chains_city")
+    cw = Chainwatch(folder / "city.duckdb", lang="en", actor="test")
+    build_city(cw, folder)
+    cw.store.con.execute("CHECKPOINT").fetchall()
+    cw.close()
+    return folder / "city.duckdb"
+
+
 @pytest.fixture
-def city(tmp_path: Path) -> Chainwatch:
-    cw = Chainwatch(tmp_path / "city.duckdb", lang="en", actor="test")
-    build_city(cw, tmp_path)
+def city_path(_city_file: Path, tmp_path: Path) -> Path:
+    """Path of a private copy of the fixture city database."""
+    dst = tmp_path / "city.duckdb"
+    shutil.copyfile(_city_file, dst)
+    return dst
+
+
+@pytest.fixture
+def city(city_path: Path) -> Chainwatch:
+    cw = Chainwatch(city_path, lang="en", actor="test")
     yield cw
     cw.close()
-
-
-@pytest.fixture
-def city_path(tmp_path: Path) -> Path:
-    cw = Chainwatch(tmp_path / "city.duckdb", lang="en", actor="test")
-    build_city(cw, tmp_path)
-    cw.close()
-    return tmp_path / "city.duckdb"
-
 
 
 @pytest.fixture

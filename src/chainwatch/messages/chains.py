@@ -158,6 +158,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "If {firm} stopped, {n} local firm(s) ({cut}) would have no local supplier left: all their "
                                 "local supply passes through {firm}."),
     "chains.explain.more": ("等", " and others"),
+    "chains.explain.leader": ("产值占全链 {share}%；从 {sup} 家本地链上企业采购 {pull} 万元，向 {cus} 家本地链上企业供货；"
+                              "规模、带动、网络位置在链上的百分位分别为 {p1}、{p2}、{p3}（100 为最高）{gate}。",
+                              "{share}% of the chain's output; buys {pull} 万元 from {sup} local chain firms and supplies {cus}; "
+                              "percentile ranks in the chain for size, pull and network position: {p1}, {p2}, {p3} (100 = highest){gate}."),
+    "chains.explain.leader_gate": ("（产值占比低于 {min}% 门槛，暂不列为链主候选）",
+                                   " (below the {min}% output-share gate, so not a candidate yet)"),
     # bottleneck register
     "chains.bn.not_found": ("攻关清单条目 {item} 不存在", "Bottleneck item {item} does not exist"),
     "chains.bn.bad_status": ("状态 {value} 无效（可选：open 待攻关、in_progress 攻关中、done 已突破、dropped 已撤销）",

@@ -330,10 +330,17 @@ class ChainsService:
         for m in ("share", "pull", "network"):
             lf[f"pct_{m}"] = lf[f"pct_{m}"].map(_pct)
         lf["score"] = lf["score"].round(4)
+        lf["explanation"] = [self._t(
+            "chains.explain.leader", share=f"{r['share_pct'] or 0:.1f}", sup=r["local_suppliers"],
+            pull=f"{r['pull_value']:,.0f}", cus=r["local_customers"], p1=f"{r['pct_share']:.0f}",
+            p2=f"{r['pct_pull']:.0f}", p3=f"{r['pct_network']:.0f}",
+            gate="" if r["eligible"] else self._t("chains.explain.leader_gate", min=5))
+            for r in lf.to_dict("records")]
         if self.cw.scope is not None:
             lf = lf[self._visible(lf["district"].fillna(""))]
         cols = ["rank", "uscc", "name", "district", "output", "share_pct", "local_suppliers", "local_customers",
-                "pull_value", "pagerank_in", "pagerank_out", "pct_share", "pct_pull", "pct_network", "score", "eligible"]
+                "pull_value", "pagerank_in", "pagerank_out", "pct_share", "pct_pull", "pct_network", "score", "eligible",
+                "explanation"]
         lf = lf[cols]
         if top:
             lf = lf.head(top)
@@ -577,7 +584,7 @@ class ChainsService:
         zh = t("chains.bn.title_missing" if kind == "missing_link" else "chains.bn.title_weak", "zh", segment=r["name_zh"])
         en = t("chains.bn.title_missing" if kind == "missing_link" else "chains.bn.title_weak", "en",
                segment=r["name_en"] if isinstance(r["name_en"], str) and r["name_en"] else r["name_zh"])
-        desc = self._t("chains.bn.from_segment_desc", segment=self._label(r.to_dict() | {"name_zh": r["name_zh"]}),
+        desc = self._t("chains.bn.from_segment_desc", segment=self._label(r.to_dict()),
                        chain=self._label(c), reasons=self._reason_text(r["reasons"]))
         return self.bottleneck_add(zh, title_en=en, kind=kind, chain_id=ch, segment_id=segment_id, description=desc,
                                    owner=owner, priority=priority, target_date=target_date)
