@@ -178,3 +178,14 @@ def test_a_period_without_data_is_a_clear_input_error(city_db: str) -> None:
     with Chainwatch(city_db, lang="en") as cw, pytest.raises(InputError) as info:
         cw.risk.run("2030-01")
     assert info.value.key == "risk.run.no_data"
+
+
+def test_missing_chain_map_and_trade_degrade_gracefully(city_db: str) -> None:
+    with Chainwatch(city_db, lang="en") as cw:
+        cw.store.execute("DELETE FROM segment_enterprise")
+        cw.store.execute("DELETE FROM trade_flow")
+        r = cw.risk.run("2021-11")
+        assert "no_trade" in r.meta["inputs"] and r.meta["import_dependence"] is None
+        assert any("chain map" in line for line in r.text)
+        levels = set(r.tables["warnings"]["subject_level"])
+        assert "enterprise" in levels and "segment" not in levels

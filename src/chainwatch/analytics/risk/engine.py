@@ -455,6 +455,12 @@ def run_rules(inputs: RiskInputs, ruleset: RuleSet, horizon: int = 12) -> tuple[
     frames = []
     for level in SUBJECT_ORDER:
         for rule in ruleset.by_subject(level):
+            needs_segments = rule.statistic in ("single_supplier_grade", "import_dependence_pct",
+                                                "import_dependence_change_pp")
+            if (level != "enterprise" and level not in inputs.groups) or (
+                    needs_segments and "segment" not in inputs.groups):
+                inputs.notes.append(f"skipped_rule:{rule.id}")
+                continue
             df = ev.evaluate(rule)
             if len(df):
                 frames.append(df)
