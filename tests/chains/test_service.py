@@ -77,6 +77,8 @@ def test_leaders_ranked_with_breakdown(city, firms):
     h = lead[0]
     assert h["share_pct"] == pytest.approx(100 * 2000 / 3190, abs=0.01)
     assert h["local_suppliers"] == 3 and h["pull_value"] == 450.0 and h["score"] == 1.0
+    assert h["explanation"].startswith("62.7% of the chain's output; buys 450 万元 from 3 local chain firms")
+    assert "below the 5% output-share gate" in lead[-1]["explanation"]
 
 
 def test_scope_limits_enterprise_rows(city_path, firms):
