@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from chainwatch.analytics.chains.chainmap import dump_chain_map, parse_chain_map
@@ -133,3 +134,32 @@ def test_dump_parse_round_trip(chain_yaml, known):
         b = getattr(again, attr).sort_values(list(getattr(again, attr).columns[:2])).reset_index(drop=True)
         assert a.astype(str).equals(b.astype(str)), attr
     assert again.chain == cm.chain
+
+
+def test_workbook_form_round_trip_and_errors_with_rows(chain_yaml, known):
+    from chainwatch.analytics.chains import chain_map_sheets, parse_chain_sheets
+
+    cm = parse_chain_map(chain_yaml, "nev.yaml", known_uscc=known)
+    sheets = chain_map_sheets(cm)
+    again = parse_chain_sheets({k: v.astype(str).replace({"": None}) for k, v in sheets.items()}, "nev.xlsx",
+                               known_uscc=known)
+    assert dump_chain_map(again) == dump_chain_map(cm)
+    # Chinese sheet and column names, an HS code typed as a number (0301 -> 301), errors by sheet row
+    zh = {
+        "产业链": pd.DataFrame({"字段": ["id", "name_zh"], "值": ["x", "示例"]}),
+        "环节": pd.DataFrame({"环节代码": ["a", "b"], "中文名称": ["甲", "乙"], "位置": ["上游", "sideways"],
+                             "HS编码": ["301", "850760;8507.90"]}),
+        "上下游": pd.DataFrame({"上游环节": ["a", "a"], "下游环节": ["b", "c"]}),
+        "企业": pd.DataFrame({"环节代码": ["zz"], "统一社会信用代码": [next(iter(known))], "主营环节": [None]}),
+    }
+    with pytest.raises(ValidationFailed) as exc:
+        parse_chain_sheets(zh, "zh.xlsx", known_uscc=known)
+    got = {(e["key"], e["line"]) for e in exc.value.errors}
+    assert got == {("chains.map.unknown_segment", 2),   # enterprises sheet row 2: segment zz
+                   ("v.position", 3),                   # segments sheet row 3
+                   ("chains.map.unknown_segment", 3)}   # edges sheet row 3: a -> c
+    zh["环节"].loc[1, "位置"] = "下游"
+    zh["上下游"] = zh["上下游"].iloc[:1]
+    zh["企业"] = zh["企业"].iloc[0:0]
+    ok = parse_chain_sheets(zh, "zh.xlsx", known_uscc=known)
+    assert sorted(ok.products["hs_code"]) == ["0301", "850760", "850790"]

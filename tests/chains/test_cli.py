@@ -93,3 +93,17 @@ def test_bottleneck_commands(city_path):
     assert r.exit_code == 1 and "status closed is invalid" in r.output
     r = run("bottleneck", "add", "--db", db)
     assert r.exit_code == 1 and "title" in r.output
+
+
+def test_xlsx_export_import_round_trip(city_path, tmp_path):
+    db = str(city_path)
+    before = run("chains", "export", "-c", "nev", "--db", db).stdout
+    x = tmp_path / "nev.xlsx"
+    assert run("chains", "export", "-c", "nev", "-o", str(x), "--db", db).exit_code == 0
+    r = run("chains", "import", str(x), "--db", db)
+    assert r.exit_code == 0, r.output
+    assert run("chains", "export", "-c", "nev", "--db", db).stdout == before
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook", encoding="utf-8")
+    r = run("chains", "import", str(junk), "--db", db)
+    assert r.exit_code == 1 and "Cannot read junk.xlsx" in r.output

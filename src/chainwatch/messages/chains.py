@@ -7,6 +7,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chains.segment_not_found": ("环节 {segment} 不存在", "Segment {segment} does not exist"),
     "chains.no_chains": ("数据库中还没有产业链；请用 chainwatch chains import 导入产业链图谱。",
                          "No chains in the database yet; import a chain map with chainwatch chains import."),
+    "chains.unreadable": ("无法读取文件 {file}：{detail}", "Cannot read {file}: {detail}"),
     "chains.file_missing": ("找不到文件：{file}", "File not found: {file}"),
     "chains.map_invalid": ("产业链图谱文件 {file} 未通过校验：{n} 处错误（第一处：第 {line} 行，{item}），未导入任何数据。",
                            "Chain map {file} failed validation: {n} errors (first: line {line}, {item}); nothing was imported."),

@@ -23,8 +23,10 @@ from chainwatch.analytics.chains import (
     ChainMap,
     Thresholds,
     analyse_chains,
+    chain_map_sheets,
     dump_chain_map,
     parse_chain_map,
+    parse_chain_sheets,
     rank_targets,
     willems_chain,
 )
@@ -394,26 +396,35 @@ class ChainsService:
                 "levels": {lv: self._t(f"chains.level.{lv}") for lv in LEVEL_ORDER}}
 
     # -- chain-map files ---------------------------------------------------------------------------
-    def parse_map(self, text: str, file: str) -> ChainMap:
+    def _map_checks(self) -> dict[str, Any]:
         s = self.store
-        known = set(s.df("SELECT uscc FROM enterprise")["uscc"])
-        chapters = set(s.df("SELECT code FROM hs_code WHERE length(code) = 2")["code"]) or None
         owner_df = s.df("SELECT segment_id, chain_id FROM segment")
-        owner = dict(zip(owner_df["segment_id"], owner_df["chain_id"], strict=True))
-        clusters = set(s.df("SELECT cluster_id FROM cluster")["cluster_id"])
-        return parse_chain_map(text, file, known_uscc=known, hs_chapters=chapters, segment_owner=owner,
-                               clusters=clusters)
+        return {"known_uscc": set(s.df("SELECT uscc FROM enterprise")["uscc"]),
+                "hs_chapters": set(s.df("SELECT code FROM hs_code WHERE length(code) = 2")["code"]) or None,
+                "segment_owner": dict(zip(owner_df["segment_id"], owner_df["chain_id"], strict=True)),
+                "clusters": set(s.df("SELECT cluster_id FROM cluster")["cluster_id"])}
+
+    def parse_map(self, text: str, file: str) -> ChainMap:
+        """Validate chain-map YAML text against the database (enterprises, HS chapters, segments, clusters)."""
+        return parse_chain_map(text, file, **self._map_checks())
 
     def import_map(self, path: str | Path) -> Result:
         """Validate a chain-map YAML file and replace that chain in the database atomically."""
         p = Path(path)
         if not p.is_file():
             raise InputError("chains.file_missing", file=str(p))
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            text = p.read_text(encoding="gb18030")
-        cm = self.parse_map(text, p.name)
+        if p.suffix.lower() in (".xlsx", ".xlsm"):
+            try:
+                sheets = pd.read_excel(p, sheet_name=None, dtype=str)
+            except Exception as exc:  # not a workbook, or a damaged one
+                raise InputError("chains.unreadable", file=p.name, detail=str(exc).splitlines()[0]) from exc
+            cm = parse_chain_sheets(sheets, p.name, **self._map_checks())
+        else:
+            try:
+                text = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                text = p.read_text(encoding="gb18030")
+            cm = self.parse_map(text, p.name)
         self.write_map(cm, source=p.name)
         return self._import_result(cm, p.name)
 
@@ -481,10 +492,17 @@ class ChainsService:
         )
 
     def export_map(self, chain_id: str, path: str | Path | None = None) -> str:
-        """The chain map as YAML text (written to ``path`` when given)."""
-        text = dump_chain_map(self.chain_map(chain_id))
+        """The chain map as YAML text, written to ``path`` when given (a workbook for ``.xlsx``)."""
+        cm = self.chain_map(chain_id)
+        text = dump_chain_map(cm)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            p = Path(path)
+            if p.suffix.lower() == ".xlsx":
+                with pd.ExcelWriter(p, engine="openpyxl") as xw:
+                    for name, df in chain_map_sheets(cm).items():
+                        df.to_excel(xw, sheet_name=name, index=False)
+            else:
+                p.write_text(text, encoding="utf-8")
         return text
 
     def import_willems(self, folder: str | Path, numbers: list[str] | None = None) -> Result:

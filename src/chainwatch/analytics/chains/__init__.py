@@ -10,7 +10,13 @@ from chainwatch.analytics.chains.assess import (
     analyse_chains,
     risk_level,
 )
-from chainwatch.analytics.chains.chainmap import ChainMap, dump_chain_map, parse_chain_map
+from chainwatch.analytics.chains.chainmap import (
+    ChainMap,
+    chain_map_sheets,
+    dump_chain_map,
+    parse_chain_map,
+    parse_chain_sheets,
+)
 from chainwatch.analytics.chains.graph import critical_nodes, dominators, pagerank
 from chainwatch.analytics.chains.indicators import DIRECTION, Thresholds
 from chainwatch.analytics.chains.leaders import leader_candidates
@@ -19,6 +25,6 @@ from chainwatch.analytics.chains.willems import willems_chain
 
 __all__ = [
     "DIRECTION", "ChainAnalysis", "ChainInputs", "ChainMap", "Thresholds", "analyse_chain", "analyse_chains", "critical_nodes",
-    "dominators", "dump_chain_map", "leader_candidates", "pagerank", "parse_chain_map", "rank_targets",
+    "chain_map_sheets", "dominators", "dump_chain_map", "parse_chain_sheets", "leader_candidates", "pagerank", "parse_chain_map", "rank_targets",
     "risk_level", "willems_chain",
 ]

@@ -119,7 +119,14 @@ def parse_chain_map(text: str, file: str = "<chain map>", *, known_uscc: Collect
     if root_node is None or not isinstance(root_node, yaml.MappingNode):
         err.add(1, "-", "chains.map.not_mapping")
         _raise(err)
-    root = _walk(root_node)
+    return _from_tree(_walk(root_node), err, known_uscc=known_uscc, hs_chapters=hs_chapters,
+                      segment_owner=segment_owner, clusters=clusters)
+
+
+def _from_tree(root: _Node, err: _Errors, *, known_uscc: Collection[str] | None,
+               hs_chapters: Collection[str] | None, segment_owner: Mapping[str, str] | None,
+               clusters: Collection[str] | None) -> ChainMap:
+    """Validate a parsed chain map (YAML, or a workbook turned into the same tree) into frames."""
     top: dict[str, _Node] = root.value
     for k in top:
         if k not in {"format", "chain", "segments", "edges"}:
@@ -285,6 +292,12 @@ def _raise(err: _Errors) -> NoReturn:
                            line=first["line"], item=first["item"])
 
 
+def _ordered(segments: pd.DataFrame) -> pd.DataFrame:
+    """Segments upstream first, then midstream, downstream; by id within a stage."""
+    rank = segments["position"].map({"upstream": 0, "midstream": 1, "downstream": 2}).fillna(3)
+    return segments.assign(_r=rank).sort_values(["_r", "segment_id"]).drop(columns="_r")
+
+
 def dump_chain_map(cm: ChainMap) -> str:
     """Write a chain map in the documented YAML format (the inverse of :func:`parse_chain_map`)."""
     chain: dict[str, Any] = {"id": cm.chain["chain_id"], "name_zh": cm.chain["name_zh"]}
@@ -295,7 +308,7 @@ def dump_chain_map(cm: ChainMap) -> str:
     prods = cm.products.groupby("segment_id")["hs_code"].apply(list).to_dict() if len(cm.products) else {}
     mems = {k: v for k, v in cm.members.groupby("segment_id")} if len(cm.members) else {}
     segs = []
-    for r in cm.segments.itertuples(index=False):
+    for r in _ordered(cm.segments).itertuples(index=False):
         s: dict[str, Any] = {"id": r.segment_id, "name_zh": r.name_zh}
         if isinstance(r.name_en, str) and r.name_en:
             s["name_en"] = r.name_en
@@ -315,3 +328,114 @@ def dump_chain_map(cm: ChainMap) -> str:
     head = "# chainwatch chain map (docs/chains.md). Edges run upstream -> downstream (supplier -> buyer).\n"
     return head + yaml.dump(doc, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
                             default_flow_style=None, width=110)
+
+
+# -- workbook form ----------------------------------------------------------------------------------
+SHEETS = {"chain": ("chain", "产业链"), "segments": ("segments", "环节"), "edges": ("edges", "上下游"),
+          "enterprises": ("enterprises", "企业")}
+SHEET_COLUMNS = {
+    "chain": {"field": ("field", "字段"), "value": ("value", "值")},
+    "segments": {"id": ("id", "环节代码"), "name_zh": ("name_zh", "中文名称"), "name_en": ("name_en", "英文名称"),
+                 "position": ("position", "位置"), "hs": ("hs", "HS编码"), "weight": ("weight", "权重")},
+    "edges": {"from": ("from", "上游环节"), "to": ("to", "下游环节")},
+    "enterprises": {"segment": ("segment", "环节代码"), "uscc": ("uscc", "统一社会信用代码"), "main": ("main", "主营环节")},
+}
+
+
+def _cell(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    text = str(v).strip()
+    return text or None
+
+
+def _hs_cell(code: str) -> str:
+    """An HS code typed as a number loses its leading zero (0301 → 301): HS codes have even length."""
+    code = normalise_hs(code)
+    return "0" + code if code.isdigit() and len(code) % 2 == 1 else code
+
+
+def parse_chain_sheets(sheets: Mapping[str, pd.DataFrame], file: str = "<workbook>", *,
+                       known_uscc: Collection[str] | None = None, hs_chapters: Collection[str] | None = None,
+                       segment_owner: Mapping[str, str] | None = None,
+                       clusters: Collection[str] | None = None) -> ChainMap:
+    """Parse a chain map given as workbook sheets (``chain``, ``segments``, ``edges``, ``enterprises``,
+    or 产业链/环节/上下游/企业; English or Chinese column headers; all cells read as text).
+
+    Errors name the sheet row as the line (the header is row 1). Validation is the same as for YAML.
+    """
+    err = _Errors(file)
+    found: dict[str, pd.DataFrame] = {}
+    for key, names in SHEETS.items():
+        for n in names:
+            if n in sheets:
+                df = sheets[n]
+                cols = {}
+                for c in df.columns:
+                    label = str(c).strip()
+                    for target, aliases in SHEET_COLUMNS[key].items():
+                        if label.lower() in {a.lower() for a in aliases}:
+                            cols[c] = target
+                found[key] = df.rename(columns=cols)
+                break
+
+    def rows(key: str) -> list[tuple[int, dict[str, str | None]]]:
+        df = found.get(key)
+        if df is None:
+            return []
+        wanted = [c for c in SHEET_COLUMNS[key] if c in df.columns]
+        out = []
+        for i, rec in enumerate(df[wanted].to_dict("records")):
+            vals = {k: _cell(v) for k, v in rec.items()}
+            if any(vals.values()):
+                out.append((i + 2, vals))
+        return out
+
+    top: dict[str, _Node] = {}
+    if "chain" in found:
+        top["chain"] = _Node({(v.get("field") or ""): _Node(v.get("value"), r) for r, v in rows("chain")}, 2)
+    members: dict[str, list[_Node]] = {}
+    seg_ids = {v.get("id") for _, v in rows("segments")}
+    for i, (r, v) in enumerate(rows("enterprises")):
+        sid = v.get("segment")
+        if sid not in seg_ids:
+            err.add(r, f"enterprises[{i + 1}]", "chains.map.unknown_segment", segment=sid or "")
+            continue
+        members.setdefault(sid or "", []).append(
+            _Node({"uscc": _Node(v.get("uscc"), r), "main": _Node(v.get("main") or "false", r)}, r))
+    if "segments" in found:
+        segs = []
+        for r, v in rows("segments"):
+            d = {k: _Node(x, r) for k, x in v.items() if x is not None and k != "hs"}
+            codes = [c for c in re.split(r"[;,，；、\s]+", v.get("hs") or "") if c]
+            d["hs"] = _Node([_Node(_hs_cell(c), r) for c in codes], r)
+            d["enterprises"] = _Node(members.get(v.get("id") or "", []), r)
+            segs.append(_Node(d, r))
+        top["segments"] = _Node(segs, 1)
+    if "edges" in found:
+        top["edges"] = _Node([_Node({k: _Node(x, r) for k, x in v.items()}, r) for r, v in rows("edges")], 1)
+    return _from_tree(_Node(top, 1), err, known_uscc=known_uscc, hs_chapters=hs_chapters,
+                      segment_owner=segment_owner, clusters=clusters)
+
+
+def chain_map_sheets(cm: ChainMap) -> dict[str, pd.DataFrame]:
+    """The workbook form of a chain map (the inverse of :func:`parse_chain_sheets`); codes as text."""
+    chain = pd.DataFrame({"field": ["id", "name_zh", "name_en", "cluster"],
+                          "value": [cm.chain["chain_id"], cm.chain["name_zh"], cm.chain.get("name_en") or "",
+                                    cm.chain.get("cluster_id") or ""]})
+    prods = cm.products.groupby("segment_id")["hs_code"].apply(lambda x: ";".join(sorted(x))).to_dict() \
+        if len(cm.products) else {}
+    sg = _ordered(cm.segments)
+    segs = pd.DataFrame({
+        "id": sg["segment_id"], "name_zh": sg["name_zh"],
+        "name_en": sg["name_en"].fillna("") if len(sg) else [],
+        "position": sg["position"],
+        "hs": sg["segment_id"].map(lambda s: prods.get(s, "")),
+        "weight": sg["weight"].map(lambda w: "" if w is None or pd.isna(w) else f"{float(w):g}"),
+    })
+    edges = pd.DataFrame({"from": cm.edges["from_segment"], "to": cm.edges["to_segment"]}).sort_values(["from", "to"])
+    ents = pd.DataFrame({"segment": cm.members["segment_id"], "uscc": cm.members["uscc"],
+                         "main": cm.members["is_main"].map(lambda b: "true" if bool(b) else "")}
+                        ).sort_values(["segment", "uscc"])
+    return {"chain": chain, "segments": segs.reset_index(drop=True), "edges": edges.reset_index(drop=True),
+            "enterprises": ents.reset_index(drop=True)}
