@@ -300,7 +300,8 @@ def _network_block(b: int, lo: int, hi: int, size: np.ndarray, tier: np.ndarray,
         dst[sel] = tier_members[k][np.searchsorted(tier_cum[k], u, side="right").clip(max=tier_cum[k].size - 1)]
     keep = src != dst
     src, dst = src[keep], dst[keep]
-    key = np.unique(src * np.int64(size.size) + dst)
+    key = np.sort(src * np.int64(size.size) + dst)
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # sort-based unique (np.unique hashes: slower)
     src, dst = key // size.size, key % size.size
     weight = np.maximum(np.round(np.minimum(size[src], size[dst]) * rng.beta(1.2, 12.0, src.size), 2), 0.01)
     return Network(src.astype(np.int32), dst.astype(np.int32), weight)
