@@ -79,8 +79,11 @@ def run_tier(tier: str, frame: pd.DataFrame, d: date, application: str, settings
         batches = [None] * n
     groups: dict[tuple[str | None, str, str, str], list[int]] = {}
     sels: dict[tuple[str | None, str, str, str], Selection] = {}
+    by_batch: dict[int | None, Selection] = {}
     for i, b in enumerate(batches):
-        sel = select(tier, d, application, eff, batch=b)
+        sel = by_batch.get(b)
+        if sel is None:
+            sel = by_batch[b] = select(tier, d, application, eff, batch=b)
         key = (sel.ruleset, sel.basis, sel.tag, sel.note)
         groups.setdefault(key, []).append(i)
         sels[key] = sel

@@ -188,19 +188,22 @@ def build_inputs(enterprises: pd.DataFrame, annual: pd.DataFrame, titles: pd.Dat
         mark an event at the edge of its window); ``notes`` with columns ``uscc, attribute, note``.
     """
     y = d.year
-    ids = pd.Index(enterprises["uscc"].astype(str), name="uscc")
+    ids = pd.Index(enterprises["uscc"].astype(str).to_numpy(dtype=object), dtype=object, name="uscc")
     f = pd.DataFrame(index=ids)
     notes: list[tuple[str, str, str]] = []
-    a = annual[annual["year"].between(y - 3, y)].copy() if len(annual) else annual.copy()
+    attrs_hist = annual[["uscc", "year", "attrs"]] if len(annual) and "attrs" in annual else None
+    a = annual.drop(columns=[c for c in ("attrs", "batch_id") if c in annual.columns])
+    a = a[a["year"].between(y - 3, y)].copy() if len(a) else a.copy()
+    a["uscc"] = a["uscc"].astype(object)
     for c in MONEY_COLS:
         if c in a:
             a[c] = pd.to_numeric(a[c], errors="coerce") * WAN
+    by_year = {yr: a[a["year"] == yr].set_index("uscc").reindex(ids) for yr in range(y - 3, y + 1)} if len(a) else {}
 
     def col(name: str, year: int) -> pd.Series:
-        if not len(a) or name not in a:
+        if year not in by_year or name not in by_year[year]:
             return pd.Series(np.nan, index=ids)
-        s = a.loc[a["year"] == year].set_index("uscc")[name]
-        return s.reindex(ids)
+        return by_year[year][name]
 
     rev1, rev2 = col("revenue", y - 1), col("revenue", y - 2)
     mr1, mr2, mr3 = col("main_revenue", y - 1), col("main_revenue", y - 2), col("main_revenue", y - 3)
@@ -276,9 +279,10 @@ def build_inputs(enterprises: pd.DataFrame, annual: pd.DataFrame, titles: pd.Dat
 
     # attrs JSON (latest row ≤ y−1, falling back to the latest row ≤ y)
     attr_rows: dict[str, dict[str, Any]] = {}
-    if len(annual) and "attrs" in annual:
-        hist = annual[annual["year"] <= y].sort_values("year")[["uscc", "year", "attrs"]]
-        for u, yr, text in hist.itertuples(index=False):
+    if attrs_hist is not None:
+        hist = attrs_hist[attrs_hist["year"] <= y].sort_values("year")
+        hist = hist[hist["attrs"].notna()]
+        for u, yr, text in zip(hist["uscc"].astype(object), hist["year"], hist["attrs"].astype(object), strict=True):
             parsed = normalise_attrs(_attrs(text))
             prev = attr_rows.get(str(u), {})
             merged = {**prev, **parsed} if yr <= y - 1 or not prev else {**parsed, **prev}
