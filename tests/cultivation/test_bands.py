@@ -145,3 +145,20 @@ def test_field_of_main_product_zjtx(evaluate_item, flags, points):
     first = next(iter(flags))
     ev = evaluate_item("zjtx-63-2022", first, [flags[first]], extra={k: [v] for k, v in list(flags.items())[1:]})
     assert ev.points["z_field"][0] == points
+
+
+OTHER_TESTED_ITEMS = {"cx_ip", "z_ip", "z_inst", "cx_field", "z_niche", "z_quality", "z_special", "z_digital", "z_rd",
+                      "z_field"}
+
+
+def test_every_point_table_item_is_covered_here():
+    """A point table added to a rule set must get its boundary test in this module."""
+    from chainwatch.analytics.cultivation.catalog import load_ruleset, ruleset_ids
+
+    tested = {t[1] for t in SPEC_TABLES} | OTHER_TESTED_ITEMS
+    items: set[str] = set()
+    for rid in ruleset_ids():
+        for it in load_ruleset(rid).items:
+            items.add(it.id)
+            items |= {p.id for p in it.parts}
+    assert items - tested == set()
