@@ -95,12 +95,12 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
     equity = np.where(rng.random(m_rows) < equity_prob[k], np.round(np.exp(rng.normal(np.log(3000), 0.9, m_rows)), 2), 0.0)
     score = np.clip(np.round(50 + 11 * qk + rng.normal(0, 6, m_rows), 1), 0, 100)
     cols = {name: c[name].tolist() for name in c.columns}
-    niche_start = [int(x) for x in cols["niche_start"]]
+    start_years = [int(x) for x in cols["niche_start"]]
     attrs = []
     for i in range(m_rows):
         attrs.append(json.dumps({
             "synthetic": True,
-            "niche_start_date": f"{niche_start[i]}-01-01",
+            "niche_start_date": f"{start_years[i]}-01-01",
             "years_in_field": int(niche[i]),
             "new_product_years": int(min(niche[i], 3 + 4 * int(qk[i] > 0))),
             "high_value_ip": int(ip1[i] * (0.15 if qk[i] > 0.8 else 0.03)),
@@ -138,7 +138,7 @@ def titles(pop: pd.DataFrame, annual: pd.DataFrame, rng: np.random.Generator) ->
     """Titles with validity periods, granted mostly to enterprises whose attributes fit the tier."""
     recent = annual[annual["year"] >= 2020].sort_values(["uscc", "year"]).drop_duplicates("uscc", keep="last")
     latest = recent.set_index("uscc").to_dict("index")
-    rows = []
+    rows: list[tuple[str, str, date, date, str | None]] = []
     for r in pop.itertuples():
         u, q = r.uscc, r.quality
         last = latest.get(u)

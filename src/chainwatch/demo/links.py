@@ -102,7 +102,7 @@ def _links_for(buyer: str, budget: float, chain_id: str, seg: Seg, members: dict
     ext = 1.0 - ls
     f_share, d_share = ext * seg.foreign, ext * (1.0 - seg.foreign)
     hs = seg.hs[int(rng.integers(0, len(seg.hs)))]
-    out = []
+    out: list[tuple[str | None, str | None, str, str | None, str, str, str, float, float]] = []
     if local:
         k = min(len(local), 1 + int(rng.random() < 0.45) + int(rng.random() < 0.1))
         pick = rng.choice(len(local), k, replace=False, p=w / w.sum())
