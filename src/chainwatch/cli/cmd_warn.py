@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from chainwatch.cli.common import (
@@ -32,9 +33,12 @@ def _view(result: Result, fmt: str) -> None:
         return
     tables = {}
     for name, table in result.tables.items():
-        if name in ("warnings", "warning") and hasattr(table, "columns"):
+        if not isinstance(table, pd.DataFrame):
+            tables[name] = table
+            continue
+        if name in ("warnings", "warning"):
             table = table[[c for c in _TABLE_COLS if c in table.columns]]
-        if name == "events" and hasattr(table, "columns"):
+        if name == "events":
             table = table[[c for c in ("seq", "event_at", "actor", "action_text", "from_state", "to_state",
                                        "from_grade", "to_grade", "period", "note") if c in table.columns]]
         if name == "subjects":

@@ -7,6 +7,7 @@ set-based SQL: a run over 200,000 enterprises never loops in Python per enterpri
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from datetime import date, datetime, timedelta
@@ -548,7 +549,8 @@ class RiskService:
              subject_level: str | None = None, rule_id: str | None = None, include_closed: bool = False,
              limit: int | None = None) -> Result:
         """Stored warnings, worst first; by default the open ones (not resolved)."""
-        where, params = ["1=1"], []
+        where: builtins.list[str] = ["1=1"]
+        params: builtins.list[Any] = []
         if level is not None:
             lv = str(level).lower()
             grades = {name: i for i, name in enumerate(LEVELS)}
@@ -666,13 +668,13 @@ class RiskService:
             if action == "confirm" and fields.get("impact"):
                 sets["impact"] = json.dumps(fields["impact"], ensure_ascii=False)
                 payload["impact"] = fields["impact"]
-            if action in ("resolve", "no_impact"):
-                res = {"code": fields.get("code") or ("no_impact" if row["state"] == "no_impact" else "recovered"),
-                       "note": fields.get("note"), "by": actor}
-                if action == "resolve":
-                    sets["resolution"] = json.dumps(res, ensure_ascii=False)
-                    sets["resolved_period"] = row["period"]
-                    payload["resolution"] = res
+            if action == "resolve":
+                resolution = {"code": fields.get("code") or ("no_impact" if row["state"] == "no_impact"
+                                                             else "recovered"),
+                              "note": fields.get("note"), "by": actor}
+                sets["resolution"] = json.dumps(resolution, ensure_ascii=False)
+                sets["resolved_period"] = row["period"]
+                payload["resolution"] = resolution
             assign = ", ".join(f"{k} = ?" for k in sets)
             self.store.con.execute(f"UPDATE warning SET {assign} WHERE id = ?", [*sets.values(), int(wid)])
             self._append_events([{"warning_id": int(wid), "action": action, "from_state": row["state"],
@@ -686,11 +688,11 @@ class RiskService:
                              state=t(f"risk.state.{to_state}", lang)))
         return res
 
-    def events(self, wid: int) -> list[dict[str, Any]]:
+    def events(self, wid: int) -> builtins.list[dict[str, Any]]:
         """The raw audit events of a warning (for replay and verification)."""
         self._get(wid)
         df = self.store.df("SELECT * FROM warning_event WHERE warning_id = ? ORDER BY seq", [int(wid)])
-        rows = df.to_dict("records")
+        rows: builtins.list[dict[str, Any]] = df.to_dict("records")
         for r in rows:
             r["event_at"] = pd.Timestamp(r["event_at"]).isoformat(timespec="microseconds")
             for c in ("from_grade", "to_grade"):
@@ -707,10 +709,10 @@ class RiskService:
         lang = self.cw.lang
         by = self.store.df(f"""SELECT subject_level, grade, count(*) AS n FROM warning
                                WHERE period = ? AND grade > 0{scope} GROUP BY ALL""", [p, *params])
-        rows = []
+        rows: builtins.list[dict[str, Any]] = []
         for sl in SUBJECTS:
             sub = by[by["subject_level"] == sl]
-            row = {"subject_level": sl, "subject_text": t(f"risk.subject.{sl}", lang)}
+            row: dict[str, Any] = {"subject_level": sl, "subject_text": t(f"risk.subject.{sl}", lang)}
             for g in range(4, 0, -1):
                 row[LEVELS[g]] = int(sub.loc[sub["grade"] == g, "n"].sum())
             row["total"] = int(sub["n"].sum())

@@ -208,6 +208,7 @@ class Evaluator:
             return self._cache[key]
         p = params or {}
         lag = self.inp.lag
+        ind = str(ind)  # rules validation guarantees an indicator wherever one is read
         if statistic == "level":
             out = self._agg(level, self._x(ind), ("x", ind))
         elif statistic == "ytd_level":
@@ -424,9 +425,7 @@ class Evaluator:
             return ([str(self.inp.ent_ids[i]) for i in rows], [self.inp.ent_names[i] for i in rows],
                     [self.inp.ent_district[i] for i in rows])
         gs = self.inp.groups[level]
-        dist = [gs.district[i] if gs.district else None for i in rows] if level == "district" else [None] * len(rows)
-        if level == "district":
-            dist = [str(gs.ids[i]) for i in rows]
+        dist: list[str | None] = [str(gs.ids[i]) for i in rows] if level == "district" else [None] * len(rows)
         return [str(gs.ids[i]) for i in rows], [gs.names[i] for i in rows], dist
 
 
@@ -496,6 +495,7 @@ def combine_subjects(firings: pd.DataFrame, inputs: RiskInputs, ev: Evaluator, r
 
 
 def _rollup(subjects: pd.DataFrame, inputs: RiskInputs, ev: Evaluator, ruleset: RuleSet) -> pd.DataFrame:
+    assert inputs.segment_chain is not None
     seg_ids = inputs.groups["segment"].ids
     chain_gs = inputs.groups["chain"]
     seg_out = np.nan_to_num(ev.stat("segment", "ytd_level", "gross_output")[:, -1])

@@ -342,7 +342,7 @@ def _persistence(w: _Walker, raw: Any, path: str, base_raise: dict[str, int],
     for key in raw:
         if key not in ("raise", "lower", "k_of_n"):
             w.err(f"{path}.{key}", "risk.rules.unknown_key", key=key, allowed="raise, lower, k_of_n")
-    r = raw.get("raise")
+    r: Any = raw.get("raise")
     if _is_int(r):
         if r < 1:
             w.err(f"{path}.raise", "risk.rules.int_min", min=1)
@@ -495,9 +495,11 @@ def _rule(w: _Walker, raw: Any, path: str, defaults: dict[str, Any]) -> Rule | N
         w.err(f"{path}.enabled", "risk.rules.type", expected="true/false")
     if len(w.errors) > n_before or enabled is False:
         return None
-    return Rule(id=rid, subject=subject, statistic=statistic, direction=direction, thresholds=thresholds,
-                message=message, indicator=indicator, kind=kind, title=title or {"zh": rid, "en": rid},
-                raise_months=raise_m, lower_months=lower_m, k_of_n=k_of_n, require=tuple(require), denominator=denominator,
+    rid_s = str(rid)
+    return Rule(id=rid_s, subject=str(subject), statistic=str(statistic), direction=direction,
+                thresholds=thresholds, message=message, indicator=indicator, kind=kind,
+                title=title or {"zh": rid_s, "en": rid_s}, raise_months=raise_m, lower_months=lower_m,
+                k_of_n=k_of_n, require=tuple(require), denominator=denominator,
                 min_base=float(min_base) if min_base is not None else None, params=params,
                 line=w.lines.get(path, 0))
 
@@ -533,9 +535,9 @@ def _condition(w: _Walker, raw: Any, path: str, subject: Any) -> Condition | Non
     op = raw.get("op")
     if op is not None and op not in OPS:
         w.err(f"{path}.op", "risk.rules.unknown_value", value=op, allowed=" ".join(OPS))
-    val = raw.get("value")
+    val: Any = raw.get("value")
     if val is not None and not _is_num(val):
         w.err(f"{path}.value", "risk.rules.number", value=val)
     if len(w.errors) > n_before:
         return None
-    return Condition(statistic=stat, op=op, value=float(val), indicator=ind, denominator=den)
+    return Condition(statistic=str(stat), op=str(op), value=float(val), indicator=ind, denominator=den)
