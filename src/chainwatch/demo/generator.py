@@ -114,7 +114,11 @@ def generate(seed: int = DEFAULT_SEED, n_enterprises: int = DEFAULT_ENTERPRISES)
     truth_e = pd.concat([truth_e, lead[["uscc", "kind", "start_period", "detail"]], closure], ignore_index=True)
 
     seg_rows = [(s, "missing_link", json.dumps({"local_enterprises": 0})) for s in population.missing]
-    seg_rows += [(s, "single_local_supplier", json.dumps({"local_enterprises": 1})) for s in population.fragile]
+    # every segment with exactly one local enterprise (the planted ones; at small sizes also accidental ones)
+    per_seg = population.memberships.groupby("segment_id").size()
+    singles = sorted(set(per_seg[per_seg == 1].index) | set(population.fragile))
+    seg_rows += [(s, "single_local_supplier", json.dumps({"local_enterprises": 1, "planted": s in population.fragile}))
+                 for s in singles]
     ext = links.assign(foreign=links["supplier_country"] != "CHN")
     fshare = ext.groupby("segment_id").apply(
         lambda g: g.loc[g["foreign"], "annual_value"].sum() / g["annual_value"].sum(), include_groups=False)
