@@ -402,8 +402,13 @@ class Evaluator:
         if rule.indicator and rule.statistic not in ("diffusion",):
             prior = self.stat(rule.subject, "prior_level", rule.indicator)[fired, -1]
         g = grades[fired, -1]
-        held = grades[fired] >= g[:, None]
-        months_at = np.argmin(np.concatenate([held[:, ::-1], np.zeros((len(fired), 1), bool)], axis=1), axis=1)
+        def run_from_end(held: np.ndarray) -> np.ndarray:
+            return np.argmin(np.concatenate([held[:, ::-1], np.zeros((len(fired), 1), bool)], axis=1), axis=1)
+
+        # months in a row the condition of the current grade has held; while hysteresis holds a grade
+        # whose condition has lapsed, the months at that grade
+        raw_run = run_from_end(levels[fired, T - H:] >= g[:, None])
+        months_at = np.where(raw_run > 0, raw_run, run_from_end(grades[fired] >= g[:, None]))
         thr = [rule.thresholds.get(LEVELS[int(x)]) for x in g]
         return pd.DataFrame({
             "rule_id": rule.id, "kind": rule.kind, "subject_level": rule.subject,
