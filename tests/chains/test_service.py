@@ -195,6 +195,10 @@ def test_reimport_changes_nothing_and_a_bad_file_changes_nothing(city, tmp_path,
     p.write_text(before, encoding="utf-8")
     city.chains.import_map(p)
     assert city.chains.export_map("nev") == before
+    hist = city.store.df("SELECT kind, file_name, rows_inserted, rows_unchanged FROM import_batch ORDER BY batch_id")
+    assert hist.iloc[0].tolist()[:3] == ["chain_map", "nev.yaml", 30]          # the fixture's first import
+    assert hist.iloc[-1].tolist() == ["chain_map", "again.yaml", 0, 30]       # same map again: unchanged
+    assert city.store.scalar("SELECT count(DISTINCT batch_id) FROM segment") == 1
     bad = tmp_path / "bad.yaml"
     bad.write_text(chain_yaml.replace("  - {from: nev.pack, to: nev.veh}\n",
                                       "  - {from: nev.pack, to: nev.veh}\n  - {from: nev.veh, to: nev.li}\n"),

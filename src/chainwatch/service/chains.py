@@ -425,7 +425,7 @@ class ChainsService:
             except UnicodeDecodeError:
                 text = p.read_text(encoding="gb18030")
             cm = self.parse_map(text, p.name)
-        self.write_map(cm, source=p.name)
+        self.write_map(cm, source=p.name, sha256=hashlib.sha256(p.read_bytes()).hexdigest())
         return self._import_result(cm, p.name)
 
     def _import_result(self, cm: ChainMap, file: str) -> Result:
@@ -434,11 +434,28 @@ class ChainsService:
         return Result("chains.import", meta=self.cw.meta(file=file), tables={"imported": [counts]},
                       text=[self._t("chains.imported", **counts)])
 
-    def write_map(self, cm: ChainMap, *, source: str) -> None:
-        """Replace one chain (segments, edges, products, memberships, weights) in one transaction."""
+    def write_map(self, cm: ChainMap, *, source: str, sha256: str = "") -> int:
+        """Replace one chain (segments, edges, products, memberships, weights) in one transaction.
+
+        The import is recorded in ``import_batch`` (kind ``chain_map``) and the audit log; a map equal
+        to the one stored changes nothing (its rows are counted as unchanged). Returns the batch id.
+        """
         cid = cm.chain["chain_id"]
         segs = cm.segments
+        n = len(segs) + len(cm.edges) + len(cm.products) + len(cm.members) + 1
+        exists = bool(self.store.scalar("SELECT count(*) FROM chain WHERE chain_id = ?", [cid]))
+        same = exists and dump_chain_map(self.chain_map(cid)) == dump_chain_map(cm)
+        now = datetime.now()
         with self.store.transaction() as con:
+            batch = int(con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch").fetchall()[0][0])
+            con.execute("INSERT INTO import_batch VALUES (?, 'chain_map', ?, ?, ?, ?, NULL, ?, ?, 0, ?, ?, ?)",
+                        [batch, source, sha256, now, self.cw.actor, n, n, 0 if same else n,
+                         n if exists and not same else 0, n if same else 0])
+            con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
+                        [now, self.cw.actor, "chains.import", cid,
+                         f"{source}: {len(segs)} segments, {len(cm.edges)} edges" + (" (unchanged)" if same else "")])
+            if same:
+                return batch
             old = [r[0] for r in con.execute("SELECT segment_id FROM segment WHERE chain_id = ?", [cid]).fetchall()]
             ids = sorted(set(old) | set(segs["segment_id"]))
             for table in ("segment_product", "segment_enterprise", "segment_weight"):
@@ -446,31 +463,30 @@ class ChainsService:
             con.execute("DELETE FROM segment_edge WHERE chain_id = ?", [cid])
             con.execute("DELETE FROM segment WHERE chain_id = ?", [cid])
             con.execute("DELETE FROM chain WHERE chain_id = ?", [cid])
-            con.execute("INSERT INTO chain (chain_id, name_zh, name_en, cluster_id) VALUES (?, ?, ?, ?)",
-                        [cid, cm.chain["name_zh"], cm.chain.get("name_en"), cm.chain.get("cluster_id")])
-            seg_df = segs[["segment_id", "name_zh", "name_en", "position"]].assign(chain_id=cid)
-            con.register("_cw_seg", seg_df)
-            con.execute("""INSERT INTO segment (segment_id, chain_id, name_zh, name_en, position)
-                           SELECT segment_id, chain_id, name_zh, name_en, position FROM _cw_seg""")
-            edge_df = cm.edges.assign(chain_id=cid)
-            con.register("_cw_edge", edge_df)
-            con.execute("""INSERT INTO segment_edge (chain_id, from_segment, to_segment)
-                           SELECT chain_id, from_segment, to_segment FROM _cw_edge""")
-            con.register("_cw_prod", cm.products.astype(str))
-            con.execute("INSERT INTO segment_product (segment_id, hs_code) SELECT segment_id, hs_code FROM _cw_prod")
-            mem = cm.members.assign(is_main=cm.members["is_main"].astype(bool))
-            con.register("_cw_mem", mem)
-            con.execute("""INSERT INTO segment_enterprise (segment_id, uscc, is_main)
-                           SELECT segment_id, uscc, is_main FROM _cw_mem""")
-            w = segs.loc[segs["weight"].notna(), ["segment_id", "weight"]].astype({"weight": float})
-            con.register("_cw_w", w)
+            con.execute("INSERT INTO chain (chain_id, name_zh, name_en, cluster_id, batch_id) VALUES (?, ?, ?, ?, ?)",
+                        [cid, cm.chain["name_zh"], cm.chain.get("name_en"), cm.chain.get("cluster_id"), batch])
+            frames = {
+                "_cw_seg": segs[["segment_id", "name_zh", "name_en", "position"]].assign(chain_id=cid),
+                "_cw_edge": cm.edges.assign(chain_id=cid),
+                "_cw_prod": cm.products.astype(str),
+                "_cw_mem": cm.members.assign(is_main=cm.members["is_main"].astype(bool)),
+                "_cw_w": segs.loc[segs["weight"].notna(), ["segment_id", "weight"]].astype({"weight": float}),
+            }
+            for name, frame in frames.items():
+                con.register(name, frame)
+            con.execute("""INSERT INTO segment (segment_id, chain_id, name_zh, name_en, position, batch_id)
+                           SELECT segment_id, chain_id, name_zh, name_en, position, ? FROM _cw_seg""", [batch])
+            con.execute("""INSERT INTO segment_edge (chain_id, from_segment, to_segment, batch_id)
+                           SELECT chain_id, from_segment, to_segment, ? FROM _cw_edge""", [batch])
+            con.execute("""INSERT INTO segment_product (segment_id, hs_code, batch_id)
+                           SELECT segment_id, hs_code, ? FROM _cw_prod""", [batch])
+            con.execute("""INSERT INTO segment_enterprise (segment_id, uscc, is_main, batch_id)
+                           SELECT segment_id, uscc, is_main, ? FROM _cw_mem""", [batch])
             con.execute("INSERT INTO segment_weight SELECT segment_id, weight FROM _cw_w")
-            for v in ("_cw_seg", "_cw_edge", "_cw_prod", "_cw_mem", "_cw_w"):
-                con.unregister(v)
-            con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
-                        [datetime.now(), self.cw.actor, "chains.import", cid,
-                         f"{source}: {len(segs)} segments, {len(cm.edges)} edges"])
+            for name in frames:
+                con.unregister(name)
         self._invalidate()
+        return batch
 
     def chain_map(self, chain_id: str) -> ChainMap:
         c = self.chain_row(chain_id)
@@ -519,7 +535,8 @@ class ChainsService:
                 raise InputError("chains.willems_missing", path=str(sd))
             cm = willems_chain(pd.read_csv(sd), pd.read_csv(ll), nn)
             cm.segments = cm.segments.drop(columns=["stage_cost"])
-            self.write_map(cm, source=f"willems2008/{nn}")
+            self.write_map(cm, source=f"willems2008/{nn}",
+                           sha256=hashlib.sha256(sd.read_bytes() + ll.read_bytes()).hexdigest())
             rows.append({"chain": cm.chain["chain_id"], "segments": len(cm.segments), "edges": len(cm.edges),
                          "products": 0, "members": 0})
         return Result("chains.import_willems", meta=self.cw.meta(source=str(root)), tables={"imported": rows},
