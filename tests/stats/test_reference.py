@@ -97,3 +97,18 @@ def test_demo_city_matches_reference(request):
         compare(module_stats(store, year, month, by), reference_stats(frames, year, month, by))
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("by", "key", "indicator"), [("chain", "CH1", "value_added"), ("district", "330205", "employees"),
+                                                      ("total", "total", "profit_tax")])
+def test_series_matches_single_period_statistics(city_cw, by, key, indicator):
+    """The vectorised multi-period series equals the one-period computation at every period."""
+    series = city_cw.stats.series(by, key, indicator, "2020-01", "2021-12").tables["series"]
+    assert list(series.period[:2]) == ["2020-02", "2020-03"] and len(series) == 22
+    for p in ("2020-02", "2021-03", "2021-11"):
+        one = city_cw.stats.frame(p, by, [indicator], years=2)
+        ref = one[(one.group_type == by) & (one.group_id == key)].iloc[0]
+        got = series[series.period == p].iloc[0]
+        for col in ("month_value", "ytd_value", "month_yoy_pct", "ytd_yoy_pct", "share_pct"):
+            assert got[col] == pytest.approx(ref[col], rel=1e-9, abs=1e-9, nan_ok=True), (p, col)
+        assert got.n_enterprises == ref.n_enterprises and got.basis == ref.basis

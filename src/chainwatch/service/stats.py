@@ -24,7 +24,7 @@ from chainwatch.analytics.stats import (
     stats_expr,
 )
 from chainwatch.analytics.stats.fmt import growth_phrase, join_list
-from chainwatch.analytics.stats.series import enterprise_series_expr
+from chainwatch.analytics.stats.series import enterprise_series_expr, series_expr
 from chainwatch.errors import InputError, NotFound, UsageError
 from chainwatch.i18n import t
 from chainwatch.model.periods import Period
@@ -268,14 +268,40 @@ class StatsService:
             raise UsageError("stats.bad_by", by=by, allowed=", ".join(GROUP_TYPES))
         g = groups[0]
         ind = self.parse_indicators([indicator])[0]
+        periods = self.official_periods(start, end)
+        if g == "size":  # size classes change with the year: one query per period
+            out = self._series_loop(periods, g, str(key), ind)
+        else:
+            expr = series_expr(self._tables(), [(p.year, p.month) for p in periods], g, str(key), ind,
+                               policy=self._policy(), districts=self.cw.scope)
+            with self.store._lock:
+                df = expr.execute()
+            out = []
+            for r in df.itertuples(index=False):
+                if int(r.n_month_enterprises or 0) == 0:
+                    continue
+                p = Period.parse(r.period)
+                out.append({"period": str(p), "month_label": p.label(self.cw.lang),
+                            "ytd_label": p.label(self.cw.lang, cumulative=True),
+                            "month_value": _num(r.month_value), "ytd_value": _num(r.ytd_value),
+                            "month_yoy_pct": _num(r.month_yoy_pct), "ytd_yoy_pct": _num(r.ytd_yoy_pct),
+                            "share_pct": _num(r.share_pct), "n_enterprises": int(r.n_enterprises),
+                            "basis": r.basis})
+        if not out and key not in self.group_names(g):
+            raise NotFound("stats.unknown_group", by=g, key=key)
+        meta = self.cw.meta(group_type=g, group_id=str(key), group_name=self.group_names(g).get(str(key), str(key)),
+                            indicator=ind, unit=INDICATORS[ind].unit, start=start, end=end, growth_source="computed")
+        return Result("stats.series", meta=meta, tables={"series": pd.DataFrame(out)})
+
+    def _series_loop(self, periods: list[Period], g: str, key: str, ind: str) -> list[dict[str, Any]]:
         out = []
-        for p in self.official_periods(start, end):
+        for p in periods:
             try:
                 rows = self.frame(p, g, [ind], years=2)
             except NotFound:
                 continue
-            r = rows[(rows.group_type == g) & (rows.group_id == str(key))]
-            if r.empty:
+            r = rows[(rows.group_type == g) & (rows.group_id == key)]
+            if r.empty or int(r.iloc[0].n_month_enterprises) == 0:
                 continue
             r0 = r.iloc[0]
             out.append({"period": str(p), "month_label": p.label(self.cw.lang),
@@ -284,11 +310,7 @@ class StatsService:
                         "month_yoy_pct": _num(r0.month_yoy_pct), "ytd_yoy_pct": _num(r0.ytd_yoy_pct),
                         "share_pct": _num(r0.share_pct), "n_enterprises": int(r0.n_enterprises),
                         "basis": r0.basis})
-        if not out and key not in self.group_names(g):
-            raise NotFound("stats.unknown_group", by=g, key=key)
-        meta = self.cw.meta(group_type=g, group_id=str(key), group_name=self.group_names(g).get(str(key), str(key)),
-                            indicator=ind, unit=INDICATORS[ind].unit, start=start, end=end, growth_source="computed")
-        return Result("stats.series", meta=meta, tables={"series": pd.DataFrame(out)})
+        return out
 
     def enterprise_series(self, uscc: str, indicators: str | Sequence[str] | None = None) -> Result:
         """One enterprise's monthly values with its own 当月同比 (vs. its own month a year earlier)."""
