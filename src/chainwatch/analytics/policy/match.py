@@ -66,12 +66,14 @@ def policy_inputs(enterprises: pd.DataFrame, monthly: pd.DataFrame | None = None
         out = pd.to_numeric(m.get("output_cur"), errors="coerce")
         f["export_share_ytd"] = pd.to_numeric(m.get("export_cur"), errors="coerce") / out.where(out > 0)
         f["employees"] = pd.to_numeric(m.get("employees"), errors="coerce")
-        if "size_class" not in f or f["size_class"].isna().all():
-            from chainwatch.model.sizeclass import size_class
+        from chainwatch.model.sizeclass import size_class
 
-            rev12 = pd.to_numeric(m.get("revenue_12m"), errors="coerce") * WAN
-            f["size_class"] = [size_class(None if pd.isna(a) else float(a), None if pd.isna(b) else float(b))
-                               for a, b in zip(f["employees"], rev12, strict=True)]
+        rev12 = pd.to_numeric(m.get("revenue_12m"), errors="coerce") * WAN
+        monthly_size = pd.Series([size_class(None if pd.isna(a) else float(a), None if pd.isna(b) else float(b))
+                                  for a, b in zip(f["employees"], rev12, strict=True)], index=ids, dtype=object)
+        # the annual size class (prior year) first; the last 12 months where no annual data exists
+        f["size_class"] = f["size_class"].where(f["size_class"].notna(), monthly_size) if "size_class" in f \
+            else monthly_size
     if scope is not None and ref_year is not None:
         sc = scope.assign(above_size=scope["above_size"].astype(bool))
         cur = sc[sc["year"] == ref_year].set_index("uscc")["above_size"].reindex(ids)
