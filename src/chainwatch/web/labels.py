@@ -9,6 +9,10 @@ from typing import Any
 
 from chainwatch.i18n import catalogue, t
 
+#: columns whose values are codes with a translated label
+CODED = frozenset({"level", "state", "state_code", "from_state", "to_state", "position", "role", "status",
+                   "flow", "risk_level"})
+
 
 def column_label(column: str, lang: str) -> str:
     key = f"web.col.{column}"
@@ -17,7 +21,7 @@ def column_label(column: str, lang: str) -> str:
 
 def value_label(column: str, value: Any, lang: str) -> str | None:
     """A translated label for coded values (levels, states, roles, positions), else None."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or column not in CODED:
         return None
     key = f"web.val.{value}"
     return t(key, lang) if key in catalogue() else None
