@@ -162,3 +162,11 @@ def test_every_point_table_item_is_covered_here():
             items.add(it.id)
             items |= {p.id for p in it.parts}
     assert items - tested == set()
+
+
+def test_field_points_unknown_only_when_an_unknown_flag_could_raise_them(evaluate_item):
+    """Six basics true (3) but 补短板 results unknown (5): undecided; results false: 3 for sure."""
+    ev = evaluate_item("zjtx-63-2022", "field_key_link_results", [np.nan, 0.0, np.nan],
+                       extra={"field_six_basics": [1.0, 1.0, 0.0], "field_laozihao": [0.0, 0.0, np.nan]})
+    got = ev.points["z_field"]
+    assert np.isnan(got[0]) and got[1] == 3 and np.isnan(got[2])

@@ -275,20 +275,18 @@ class _Evaluator:
             return pts, band, val
         if it.method == "first_true":
             best = np.full(n, it.otherwise)
-            unknown_better = np.zeros(n, dtype=bool)
             band = np.full(n, -1)
-            for k, (attr, p, enabled) in enumerate(it.flags):
-                if enabled and not self.settings.get(enabled):
-                    continue
-                col = self.column(attr)
-                hit = col == 1.0
-                take = hit & (p > best)
+            active = [(k, attr, flag_pts) for k, (attr, flag_pts, enabled) in enumerate(it.flags)
+                      if not enabled or self.settings.get(enabled)]
+            for k, attr, flag_pts in active:
+                take = (self.column(attr) == 1.0) & (flag_pts > best)
                 band = np.where(take, k, band)
-                best = np.where(take, p, best)
-                unknown_better |= np.isnan(col) & (p > it.otherwise)
-            unknown_better &= ~(best >= max((f[1] for f in it.flags), default=0))
-            pts = np.where(unknown_better & (band == -1), np.nan, best)
-            return pts, np.where(np.isnan(pts), -2, band), best
+                best = np.where(take, flag_pts, best)
+            could_raise = np.zeros(n, dtype=bool)  # an unknown flag could still give more points
+            for _k, attr, flag_pts in active:
+                could_raise |= np.isnan(self.column(attr)) & (flag_pts > best)
+            pts = np.where(could_raise, np.nan, best)
+            return pts, np.where(could_raise, -2, band), best
         assert it.attribute is not None
         kind = ATTRIBUTES[it.attribute].kind
         col = self.column(it.attribute)
