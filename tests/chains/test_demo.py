@@ -69,7 +69,8 @@ def test_critical_enterprises_agree_with_networkx(demo):
     g = nx.DiGraph()
     g.add_nodes_from(firms)
     g.add_edges_from(zip(links["supplier_uscc"], links["buyer_uscc"], strict=True))
-    g.add_edges_from(("__S__", v) for v in list(g) if g.in_degree(v) == 0)
+    cond = nx.condensation(g)
+    g.add_edges_from(("__S__", v) for c in cond if cond.in_degree(c) == 0 for v in cond.nodes[c]["members"])
     idom = nx.immediate_dominators(g, "__S__")
     tree = nx.DiGraph((d, v) for v, d in idom.items() if d != v and d != "__S__")
     ref = {v: len(nx.descendants(tree, v)) for v in tree if tree.out_degree(v)}

@@ -18,7 +18,8 @@ def brute_force_cut(nodes, edges, present=None):
     g = nx.DiGraph()
     g.add_nodes_from(keep)
     g.add_edges_from((a, b) for a, b in edges if a in g and b in g and a != b)
-    roots = [v for v in g if g.in_degree(v) == 0] or list(g)
+    cond = nx.condensation(g)
+    roots = [v for c in cond if cond.in_degree(c) == 0 for v in cond.nodes[c]["members"]]
     g.add_edges_from(("__S__", r) for r in roots)
     base = nx.descendants(g, "__S__")
     out = {}
@@ -60,6 +61,22 @@ def test_critical_nodes_equal_brute_force_removal_on_dags(g):
     df = pd.DataFrame(edges, columns=["from", "to"]) if edges else pd.DataFrame(columns=["from", "to"])
     got = critical_nodes(nodes, df, present).set_index("node")["cut"].to_dict()
     assert got == brute_force_cut(nodes, edges, present)
+
+
+@settings(max_examples=100, deadline=None)
+@given(digraphs(acyclic=False))
+def test_critical_nodes_equal_brute_force_removal_with_cycles(g):
+    nodes, edges, present = g
+    df = pd.DataFrame(edges, columns=["from", "to"]) if edges else pd.DataFrame(columns=["from", "to"])
+    got = critical_nodes(nodes, df, present).set_index("node")["cut"].to_dict()
+    assert got == brute_force_cut(nodes, edges, present)
+
+
+def test_closed_loop_counts_as_origin():
+    # b and c supply each other and nothing feeds them: both are origins, d depends on c only
+    edges = pd.DataFrame([("b", "c"), ("c", "b"), ("c", "d"), ("a", "e")], columns=["from", "to"])
+    r = critical_nodes(["a", "b", "c", "d", "e"], edges).set_index("node")
+    assert r.loc["c", "cut"] == ["d"] and r.loc["b", "n_cut"] == 0 and r.loc["a", "cut"] == ["e"]
 
 
 @settings(max_examples=100, deadline=None)

@@ -136,6 +136,22 @@ def dominated_sets(idom: np.ndarray) -> list[list[int]]:
     return [sorted(order[tin[v] + 1: tin[v] + size[v]]) if children[v] else [] for v in range(n)]
 
 
+def origins(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Local origins of supply: nodes of the strongly connected components that receive nothing from
+    outside themselves (a node without suppliers, or a closed loop of firms supplying each other)."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(src) == 0:
+        return np.arange(n)
+    from scipy.sparse.csgraph import connected_components
+
+    _, comp = connected_components(_csr(n, src, dst), directed=True, connection="strong")
+    fed = np.zeros(comp.max() + 1, dtype=bool)
+    cross = comp[src] != comp[dst]
+    fed[comp[dst[cross]]] = True
+    return np.flatnonzero(~fed[comp])
+
+
 def critical_nodes(nodes: Sequence[Hashable], edges: pd.DataFrame, present: Iterable[Hashable] | None = None,
                    *, src_col: str = "from", dst_col: str = "to") -> pd.DataFrame:
     """Nodes whose loss cuts other nodes off from all supply that starts at a local origin.
@@ -145,7 +161,8 @@ def critical_nodes(nodes: Sequence[Hashable], edges: pd.DataFrame, present: Iter
     nodes : every node id of the graph.
     edges : DataFrame with one supplier → buyer edge per row (columns ``src_col``, ``dst_col``).
     present : the nodes that exist locally (default: all). Absent nodes and their edges are dropped;
-        the super-source points at every present node with no present supplier.
+        the super-source points at every local origin (:func:`origins`): a present node with no
+        present supplier, or every node of a closed supply loop that nothing outside feeds.
 
     Returns
     -------
@@ -163,11 +180,7 @@ def critical_nodes(nodes: Sequence[Hashable], edges: pd.DataFrame, present: Iter
     src = np.fromiter((a for a, _ in pairs), dtype=np.int64, count=len(pairs))
     dst = np.fromiter((b for _, b in pairs), dtype=np.int64, count=len(pairs))
     n = len(kept)
-    has_pred = np.zeros(n, dtype=bool)
-    has_pred[dst] = True
-    roots = np.flatnonzero(~has_pred)
-    if n and len(roots) == 0:  # a cycle with no origin: every node is an origin
-        roots = np.arange(n)
+    roots = origins(n, src, dst)
     idom = dominators(n, src, dst, roots)
     cut = dominated_sets(idom)
     return pd.DataFrame({
