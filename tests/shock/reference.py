@@ -19,6 +19,12 @@ def reference_cascade(n, links, psi, *, direction="both", s=None, internal=None,
         sales[a] += w
     if s is None:
         s = [max(sales[i], tot_in[i], 1e-12) for i in range(n)]
+    by_buyer = defaultdict(list)          # buyer -> [(class, ess, [link indices])]
+    for (b, c, e), ks in groups.items():
+        by_buyer[b].append((c, e, ks))
+    out_links = defaultdict(list)         # supplier -> [link indices]
+    for k, (a, _b, _w, _c, _e) in enumerate(links):
+        out_links[a].append(k)
     h = [1.0 - p for p in psi]
     for _ in range(max_sweeps):
         new = list(h)
@@ -28,9 +34,7 @@ def reference_cascade(n, links, psi, *, direction="both", s=None, internal=None,
             val = min(h[j], 1.0 - psi[j])
             if direction in ("downstream", "both"):
                 ess_min, lin = 1.0, 1.0
-                for (b, _c, e), ks in groups.items():
-                    if b != j:
-                        continue
+                for _c, e, ks in by_buyer[j]:
                     base = sum(links[k][2] for k in ks)
                     avail = sum(links[k][2] * h[links[k][0]] * cap[k] for k in ks)
                     r = min(1.0, avail / base)
@@ -40,7 +44,7 @@ def reference_cascade(n, links, psi, *, direction="both", s=None, internal=None,
                         lin -= base / tot_in[j] * (1.0 - r)
                 val = min(val, ess_min, lin)
             if direction in ("upstream", "both"):
-                lost = sum(w * (1.0 - h[b]) for (a, b, w, _c, _e) in links if a == j)
+                lost = sum(links[k][2] * (1.0 - h[links[k][1]]) for k in out_links[j])
                 val = min(val, 1.0 - lost / s[j])
             new[j] = min(1.0, max(0.0, val))
         delta = max(abs(x - y) for x, y in zip(new, h, strict=True)) if n else 0.0

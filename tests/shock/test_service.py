@@ -242,10 +242,10 @@ def test_esri_workers_give_same_result():
     from chainwatch.analytics.shock.esri import esri_table
 
     rng = np.random.default_rng(11)
-    n = 400
-    src, dst = rng.integers(0, n, 1600), rng.integers(0, n, 1600)
+    n = 300
+    src, dst = rng.integers(0, n, 900), rng.integers(0, n, 900)
     k = src != dst
     net = Network.build(n, src[k], dst[k], rng.uniform(1, 3, k.sum()))
-    one = esri_table(net, np.arange(250))
-    two = esri_table(net, np.arange(250), workers=2)
+    one = esri_table(net, np.arange(210))
+    two = esri_table(net, np.arange(210), workers=2)
     np.testing.assert_allclose(one.sort_values("node")["esri_pct"], two.sort_values("node")["esri_pct"])

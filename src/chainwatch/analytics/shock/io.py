@@ -87,6 +87,8 @@ class IOTable:
 
 
 def _num(frame: pd.DataFrame, file: str) -> np.ndarray:
+    if all(pd.api.types.is_numeric_dtype(d) for d in frame.dtypes):
+        return frame.to_numpy(dtype=float, na_value=0.0)
     vals = frame.apply(pd.to_numeric, errors="coerce")
     bad = vals.isna() & frame.notna()
     if bad.to_numpy().any():
@@ -100,10 +102,13 @@ def _read_csv(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         raise InputError("shock.io.file_missing", file=str(p))
+    tab = p.suffix in (".tsv", ".txt")
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(p, dtype=str, encoding=enc, sep=None if p.suffix in (".tsv", ".txt") else ",",
-                               engine="python" if p.suffix in (".tsv", ".txt") else "c")
+            head = pd.read_csv(p, nrows=0, encoding=enc, sep="\t" if tab else ",")
+            text_cols = {c: str for c in head.columns[:1].tolist() + ["Code", "Description", "DescriptionInChinese",
+                                                                       "Origin"] if c in head.columns}
+            return pd.read_csv(p, dtype=text_cols, encoding=enc, sep="\t" if tab else ",")
         except UnicodeDecodeError:
             continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -179,7 +184,8 @@ def read_plain(path: str | Path, final: str | Path | None = None, output: str | 
     df = _read_csv(path)
     df = df.set_index(df.columns[0])
     df.index = df.index.astype(str).str.strip()
-    labels = [c for c in df.columns if c in set(df.index)]
+    row_set = set(df.index.tolist())
+    labels = [c for c in df.columns if c in row_set]
     if not labels:
         raise InputError("shock.io.plain_layout", file=file, detail="no column is named like a row label")
     if len(set(df.index[df.index.isin(labels)])) != df.index.isin(labels).sum():
