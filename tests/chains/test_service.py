@@ -85,6 +85,7 @@ def test_scope_limits_enterprise_rows(city_path, firms):
     with Chainwatch(city_path, lang="en", scope=["330212"]) as cw:
         ents = cw.chains.critical("nev").to_dict()["enterprises"]
         assert [e["uscc"] for e in ents] == [firms["D"]]
+        assert "F公司" not in ents[0]["explanation"] and "1 local firm(s)" in ents[0]["explanation"]  # F is elsewhere
         assert [r["uscc"] for r in cw.chains.leaders("nev").to_dict()["leaders"]] == [firms["D"]]
         seg = {r["segment_id"]: r for r in cw.chains.segments("nev").to_dict()["segments"]}
         assert seg["nev.cell"]["top_enterprise"] == "D公司" and seg["nev.veh"]["top_enterprise"] is None

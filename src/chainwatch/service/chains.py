@@ -303,9 +303,10 @@ class ChainsService:
                 text += self._t("chains.explain.sole_producer_cut", n=len(cut), cut=self._list_text(cut)) if cut else "。"
                 parts.append(text)
             if r["firms_cut"]:
-                cut_names = [names.get(x, (x,))[0] for x in r["firms_cut"]]
-                parts.append(self._t("chains.explain.firm_cut", firm=firm, n=len(cut_names),
-                                     cut=self._list_text(cut_names)))
+                visible = [x for x in r["firms_cut"] if scope_ok is None or x in scope_ok]
+                cut_names = [names.get(x, (x,))[0] for x in visible]
+                parts.append(self._t("chains.explain.firm_cut", firm=firm, n=len(r["firms_cut"]),
+                                     cut=self._list_text(cut_names) if cut_names else "…"))
             ent_rows.append({"uscc": u, "name": firm, "district": names.get(u, (None, None))[1],
                              "sole_producer_of": [label[x] for x in r["sole_producer_of"]],
                              "n_segments_cut": r["n_segments_cut"], "segments_cut": [label[x] for x in r["segments_cut"]],
