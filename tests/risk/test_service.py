@@ -189,3 +189,16 @@ def test_missing_chain_map_and_trade_degrade_gracefully(city_db: str) -> None:
         assert any("chain map" in line for line in r.text)
         levels = set(r.tables["warnings"]["subject_level"])
         assert "enterprise" in levels and "segment" not in levels
+
+
+def test_a_missing_report_does_not_clear_an_enterprise_warning(city_db: str) -> None:
+    with Chainwatch(city_db, lang="en") as cw:
+        w = cw.risk.run("2021-09").tables["warnings"]
+        ent = w[(w["subject_level"] == "enterprise") & (w["rule_id"] == "ent_output_decline")].iloc[0]
+        cw.store.execute("DELETE FROM monthly_value WHERE uscc = ? AND period IN ('2021-10', '2021-11')",
+                         [ent["subject_id"]])
+        r = cw.risk.run("2021-11")
+        assert r.meta["counts"]["data_gap"] >= 1
+        assert r.meta["reporting_enterprises"] == 399 and r.meta["reporting_vs_year_earlier_pct"] < 100
+        row = cw.store.df("SELECT grade, state FROM warning WHERE id = ?", [int(ent["id"])]).iloc[0]
+        assert row["grade"] == ent["grade"] and row["state"] == "new"

@@ -271,6 +271,7 @@ class RiskService:
         notes = list(dict.fromkeys(inputs.notes))
         meta = self.cw.meta(period=pstr, ruleset_version=rs.version, ruleset_sha256=rs.sha256,
                             ruleset_source=rs.source, enterprises=len(inputs.ent_ids), periods_loaded=inputs.T,
+                            **_coverage(inputs),
                             seconds=round(seconds, 3), seconds_load=round(t_load, 3),
                             seconds_evaluate=round(t_eval, 3), inputs=notes, counts=counts,
                             group_statistics=("risk engine, same-caliber (可比口径) as cw.stats: this year's 规上 set, "
@@ -373,8 +374,14 @@ class RiskService:
             fired_keys = set(zip(f["kind"], f["rule_id"], f["subject_id"], strict=False))
             ex_open = existing[existing["state"].isin(OPEN_STATES) & (existing["grade"] > 0)
                                & existing["rule_id"].isin(rules.keys()) & (existing["period"] <= period)]
-            cleared = ex_open[[k not in fired_keys for k in zip(ex_open["kind"], ex_open["rule_id"],
-                                                                 ex_open["subject_id"], strict=False)]]
+            cleared = ex_open.loc[np.array([k not in fired_keys for k in zip(
+                ex_open["kind"], ex_open["rule_id"], ex_open["subject_id"], strict=False)], dtype=bool)]
+            # an enterprise that did not report this period keeps its grade: a data gap is not a recovery
+            reporting = _reporting(inputs)
+            gap = np.array([rules[r].subject == "enterprise" and u not in reporting
+                            for r, u in zip(cleared["rule_id"], cleared["subject_id"], strict=True)], dtype=bool)
+            n_gap = int(gap.sum())
+            cleared = cleared.loc[~gap]
             if len(cleared):
                 con.register("_risk_clr", cleared[["id"]])
                 con.execute("UPDATE warning SET grade = 0, period = ?, updated_at = ? "
@@ -430,7 +437,7 @@ class RiskService:
                       "escalated": sum(1 for e in events if e["action"] == "escalate"),
                       "deescalated": sum(1 for e in events if e["action"] == "deescalate"),
                       "cleared": len(cleared), "reopened": int((f["action"] == "reopen").sum()),
-                      "stale": int(stale.sum()),
+                      "stale": int(stale.sum()), "data_gap": n_gap,
                       **{LEVELS[g]: int((grades == g).sum()) for g in range(1, 5)}}
             con.execute("INSERT INTO warning_run VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [run_id, period, rs.sha256, rs.version, now, seconds, actor,
@@ -728,6 +735,25 @@ class RiskService:
                             open=int(open_), overdue=int(overdue), **totals)
         text = [t("risk.summary.title", lang, period=p)]
         return Result("warnings.summary", meta, {"by_level": rows}, text)
+
+
+def _reporting(inputs: RiskInputs) -> set[str]:
+    """Enterprises with at least one value in the last period."""
+    has = np.zeros(len(inputs.ent_ids), dtype=bool)
+    for arr in inputs.values.values():
+        has |= ~np.isnan(arr[:, -1])
+    return set(inputs.ent_ids[has].tolist())
+
+
+def _coverage(inputs: RiskInputs) -> dict[str, Any]:
+    """Reporting enterprises this period and as a share of those reporting a year earlier (data freshness)."""
+    out = inputs.values.get("gross_output")
+    if out is None:
+        return {}
+    now = int((~np.isnan(out[:, -1])).sum())
+    before = int((~np.isnan(out[:, -1 - inputs.lag])).sum()) if out.shape[1] > inputs.lag else 0
+    return {"reporting_enterprises": now,
+            "reporting_vs_year_earlier_pct": round(100.0 * now / before, 2) if before else None}
 
 
 def _dependence(m: np.ndarray, e: np.ndarray, q: np.ndarray) -> np.ndarray:
