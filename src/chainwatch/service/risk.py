@@ -260,7 +260,7 @@ class RiskService:
         p = Period.parse(period)
         pstr = str(p)
         rs = self.ruleset(rules_file)
-        inputs = self.load_inputs(pstr)
+        inputs = self.load_inputs(pstr, needed_indicators(rs))
         t_load = time.perf_counter() - t0
         firings, subjects = run_rules(inputs, rs, HORIZON)
         t_eval = time.perf_counter() - t0 - t_load
@@ -735,6 +735,21 @@ class RiskService:
                             open=int(open_), overdue=int(overdue), **totals)
         text = [t("risk.summary.title", lang, period=p)]
         return Result("warnings.summary", meta, {"by_level": rows}, text)
+
+
+def needed_indicators(rs: RuleSet) -> tuple[str, ...]:
+    """The monthly_value columns a rule set reads (only these are loaded)."""
+    need = {"gross_output"}
+    for r in rs.rules:
+        need.update(x for x in (r.indicator, r.denominator) if x)
+        need.update(c.indicator for c in r.require if c.indicator)
+        need.update(c.denominator for c in r.require if c.denominator)
+        if r.statistic == "composite_risk":
+            need.update(("gross_output", "total_profit", "electricity", "export_value"))
+        if r.statistic == "nbs_signal":
+            need.update(r.params.get("indicators", ["gross_output", "value_added", "total_profit", "electricity",
+                                                    "export_value"]))
+    return tuple(i for i in INDICATORS if i in need)
 
 
 def _reporting(inputs: RiskInputs) -> set[str]:
