@@ -137,14 +137,14 @@ def trade_flows(pop: pd.DataFrame, monthly: pd.DataFrame, links: pd.DataFrame,
     partners = list(EXPORT_PARTNERS)
     base_p = np.array([EXPORT_PARTNERS[x] for x in partners])
     hs_of = {segment_id(c, s): s.hs for c in CHAINS for s in c.segments}
-    p = pop.set_index("uscc")
+    seg_of = dict(zip(pop["uscc"], pop["segment_id"], strict=True))
+    ind_of = dict(zip(pop["uscc"], pop["industry"], strict=True))
     exp = monthly[monthly["export_value"] > 0][["uscc", "period", "export_value"]]
     exporters = exp.groupby("uscc")["export_value"].sum()
     exporters = exporters[exporters >= 200.0].index       # at least 200万元 of exports over the four years
     plan = []
     for u in exporters:
-        seg = p.loc[u, "segment_id"]
-        codes = hs_of.get(seg) or (UNMAPPED_HS.get(str(p.loc[u, "industry"])[:2], "392690"),)
+        codes = hs_of.get(seg_of[u]) or (UNMAPPED_HS.get(str(ind_of[u])[:2], "392690"),)
         k = 1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)
         chosen = rng.choice(len(partners), k, replace=False, p=base_p / base_p.sum())
         w = rng.dirichlet(np.ones(k) * 1.5) * rng.uniform(0.85, 1.0)
