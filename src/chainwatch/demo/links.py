@@ -169,9 +169,9 @@ def trade_flows(pop: pd.DataFrame, monthly: pd.DataFrame, links: pd.DataFrame,
     imp["value"] = (imp["annual_value"] * imp["revenue"] / imp["rev21"] * np.exp(rng.normal(0, 0.07, len(imp)))).round(2)
     imp["flow"] = "import"
     imports = imp[["uscc", "partner", "hs_code", "period", "flow", "value"]]
+    # keys are unique by construction: one HS code and distinct partners per exporter; imports grouped above
     out = pd.concat([exports, imports], ignore_index=True)
-    out = out[out["value"] > 0].groupby(["uscc", "partner", "hs_code", "period", "flow"], as_index=False)["value"].sum()
-    return out.sort_values(["period", "uscc", "flow", "partner", "hs_code"]).reset_index(drop=True)
+    return out[out["value"] > 0].reset_index(drop=True)
 
 
 def bri_share(trade: pd.DataFrame) -> float:
