@@ -21,6 +21,7 @@ from chainwatch.cli.common import (
     render_table,
 )
 from chainwatch.errors import InputError
+from chainwatch.i18n import t
 from chainwatch.service.result import Result
 
 DateOpt = Annotated[str | None, typer.Option("--date", help="Assessment date YYYY-MM-DD (default: 1 July after the latest annual data).")]
@@ -37,10 +38,18 @@ PIPE_COLS = ["level", "key", "name", "tier_label", "holders", "new_this_year", "
              "review_not_held"]
 
 
+def _header(col: str, lang: str) -> str:
+    key = f"cultivation.col.{col}"
+    text = t(key, lang)
+    return col if text == key else text
+
+
 def _show(result: Result, fmt: str, spec: dict[str, list[str]]) -> None:
+    """JSON/CSV with the stable field names; tables with translated headers and statuses."""
     if fmt != "table":
         emit(result, fmt)
         return
+    lang = str(result.meta.get("lang") or "zh")
     for line in result.text:
         console.print(line, highlight=False, markup=False)
     for name, cols in spec.items():
@@ -49,7 +58,11 @@ def _show(result: Result, fmt: str, spec: dict[str, list[str]]) -> None:
             continue
         frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
         if len(frame):
-            render_table(name, frame[[c for c in cols if c in frame.columns]], max_rows=200)
+            view = frame[[c for c in cols if c in frame.columns]].copy()
+            if "status" in view:
+                view["status"] = view["status"].map(lambda s: t(f"cultivation.status.{s}", lang))
+            view.columns = [_header(c, lang) for c in view.columns]
+            render_table(t(f"cultivation.table.{name}", lang), view, max_rows=200)
 
 
 def _settings(path: Path | None) -> dict | None:

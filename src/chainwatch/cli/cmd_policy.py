@@ -21,13 +21,22 @@ from chainwatch.cli.common import (
     render_table,
 )
 from chainwatch.errors import ValidationFailed
+from chainwatch.i18n import t
 from chainwatch.service.result import Result
 
 
+def _header(col: str, lang: str) -> str:
+    key = f"policy.col.{col}"
+    text = t(key, lang)
+    return col if text == key else text
+
+
 def _show(result: Result, fmt: str, cols: dict[str, list[str] | None]) -> None:
+    """JSON/CSV with the stable field names; tables with translated headers."""
     if fmt != "table":
         emit(result, fmt)
         return
+    lang = str(result.meta.get("lang") or "zh")
     for line in result.text:
         console.print(line, highlight=False, markup=False)
     for name, wanted in cols.items():
@@ -36,7 +45,9 @@ def _show(result: Result, fmt: str, cols: dict[str, list[str] | None]) -> None:
             continue
         frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
         if len(frame):
-            render_table(name, frame[[c for c in (wanted or frame.columns) if c in frame.columns]])
+            view = frame[[c for c in (wanted or frame.columns) if c in frame.columns]].copy()
+            view.columns = [_header(c, lang) for c in view.columns]
+            render_table(t(f"policy.table.{name}", lang), view)
 
 
 def _errors(exc: ValidationFailed) -> None:
@@ -75,7 +86,9 @@ def register(app: typer.Typer) -> None:
             except ValidationFailed as exc:
                 _errors(exc)
                 raise
-            _show(res, fmt, {"summary": None, "eligible": None,
+            _show(res, fmt, {"summary": ["eligible", "needs_review", "near_miss", "undecidable", "payout_total",
+                                         "budget", "budget_used_pct", "pro_rata_factor_pct"],
+                             "eligible": None,
                              "near_misses": ["uscc", "name", "district", "unmet", "lacking"],
                              "undecidable": ["uscc", "name", "district", "missing"]})
 
