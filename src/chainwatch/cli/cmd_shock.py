@@ -17,6 +17,8 @@ from chainwatch.cli.common import (
     resolve_lang,
 )
 from chainwatch.errors import InputError, UsageError
+from chainwatch.i18n import t
+from chainwatch.service import Result
 from chainwatch.service.shock import ShockService
 
 TableOpt = Annotated[str, typer.Option("--table", help="IO table file (NBS layout or plain CSV).")]
@@ -27,6 +29,10 @@ OutOpt = Annotated[str | None, typer.Option("--output", help="csv layout: separa
 DomOpt = Annotated[bool, typer.Option("--domestic", help="Use domestic coefficients (competitive tables).")]
 TopOpt = Annotated[int, typer.Option("--top", help="Rows to show (0 = all).")]
 
+
+
+def _titles(res: Result, lang: str) -> dict[str, str]:
+    return {name: t(f"shock.title.{name}", lang) for name in res.tables}
 
 
 def _pairs(values: list[str] | None) -> dict[str, float]:
@@ -71,7 +77,7 @@ def register(app: typer.Typer) -> None:
                 res = cw.shock.run(head, save=save)
             else:
                 raise UsageError("shock.usage")
-            emit(res, fmt)
+            emit(res, fmt, _titles(res, cw.lang))
 
     io_app = typer.Typer(help="Input–output models on a table file: leontief, ghosh, iim, extract.",
                          no_args_is_help=True)
@@ -85,10 +91,10 @@ def register(app: typer.Typer) -> None:
                     top=top or None)
         if db:
             with open_cw(db, lang) as cw:
-                emit(cw.shock.io(model, table, _pairs(shocks), **args), fmt)
+                res = cw.shock.io(model, table, _pairs(shocks), **args)
         else:  # IO models on a table file need no database
-            svc = ShockService.without_database(resolve_lang(lang))
-            emit(svc.io(model, table, _pairs(shocks), **args), fmt)
+            res = ShockService.without_database(resolve_lang(lang)).io(model, table, _pairs(shocks), **args)
+        emit(res, fmt, _titles(res, resolve_lang(lang)))
 
     @io_app.command("leontief")
     @handle_errors

@@ -302,8 +302,10 @@ class ShockService:
         if model == "extract":
             idx = [m.table.index_of(c) for c in shocks] if shocks else None
             df = m.extraction(idx)
-            if m.table.names:
-                df.insert(1, "name", [m.table.names[m.table.sectors.index(s)] for s in df["sector"]])
+            names = m.table.names_zh if self.cw.lang == "zh" and m.table.names_zh else m.table.names
+            if names:
+                pos = {c: i for i, c in enumerate(m.table.sectors)}
+                df.insert(1, "name", [names[pos[s]] for s in df["sector"]])
             df = df.sort_values("backward", ascending=False).reset_index(drop=True)
             meta = self.cw.meta(units=m.table.unit or "table units", model="extract", table=m.table.source, sectors=m.n)
             return Result("io extract", meta, {"sectors": df.head(top) if top else df})
@@ -331,7 +333,7 @@ class ShockService:
         cols["output_change"] = dx
         with np.errstate(divide="ignore", invalid="ignore"):
             cols["change_pct"] = np.where(x != 0, 100 * dx / x, 0.0)
-        df = m.sector_frame(cols)
+        df = m.sector_frame(cols, self.cw.lang)
         if vec.any() or fixed:
             df = df.reindex(df["output_change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
         total = float(dx.sum())

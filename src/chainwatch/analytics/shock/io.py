@@ -57,6 +57,7 @@ class IOTable:
     Y: np.ndarray
     x: np.ndarray
     names: list[str] = field(default_factory=list)
+    names_zh: list[str] = field(default_factory=list)
     y_labels: list[str] = field(default_factory=list)
     imports: np.ndarray | None = None
     exports: np.ndarray | None = None
@@ -151,8 +152,9 @@ def read_nbs(path: str | Path) -> IOTable:
         x = _num(dom[["GO"]], file).ravel()
         imports = Z_imp.sum(axis=1) if Z_imp is not None else None
         names = dom["Description"].astype(str).tolist()
+        names_zh = dom["DescriptionInChinese"].astype(str).tolist() if "DescriptionInChinese" in dom else []
         exports = _num(dom[["EX"]], file).ravel() if "EX" in dom.columns else None
-        return IOTable(sec_cols, Z, Y, x, names=names, y_labels=fd_cols, imports=imports, exports=exports,
+        return IOTable(sec_cols, Z, Y, x, names=names, names_zh=names_zh, y_labels=fd_cols, imports=imports, exports=exports,
                        Z_imp=Z_imp, unit="万元", source=file, layout="nbs-noncompetitive")
     rows = df[codes.isin(sec_cols)].set_index("Code")
     if list(rows.index) != sec_cols:
@@ -165,7 +167,8 @@ def read_nbs(path: str | Path) -> IOTable:
     x = _num(rows[["GO"]], file).ravel()
     Y = np.column_stack([Yfd, -im])
     exports = _num(rows[["EX"]], file).ravel() if "EX" in rows.columns else None
-    return IOTable(sec_cols, Z, Y, x, names=rows["Description"].astype(str).tolist(),
+    zh = rows["DescriptionInChinese"].astype(str).tolist() if "DescriptionInChinese" in rows else []
+    return IOTable(sec_cols, Z, Y, x, names=rows["Description"].astype(str).tolist(), names_zh=zh,
                    y_labels=[*fd_cols, "-IM"], imports=im, exports=exports, unit="万元", source=file,
                    layout="nbs")
 
@@ -416,10 +419,12 @@ class IOModel:
             q[t + 1] = np.clip(nxt, 0.0, 1.0)
         return q
 
-    def sector_frame(self, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    def sector_frame(self, values: dict[str, np.ndarray], lang: str = "en") -> pd.DataFrame:
+        """A per-sector table: code, name (Chinese when ``lang`` is zh and the table has it), values."""
         out = pd.DataFrame({"sector": self.table.sectors})
-        if self.table.names:
-            out["name"] = self.table.names
+        names = self.table.names_zh if lang == "zh" and self.table.names_zh else self.table.names
+        if names:
+            out["name"] = names
         for k, v in values.items():
             out[k] = v
         return out
