@@ -201,3 +201,17 @@ def test_define_policy_through_the_api(tmp_path, demo_db):
         with pytest.raises(ValidationFailed) as exc:
             cw.policy.add_policy(bad)
         assert "condition d" in exc.value.message("en") and "operator '>='" in exc.value.message("en")
+
+
+def test_service_does_not_read_files_unless_asked(demo, tmp_path):
+    from chainwatch.errors import InputError, NotFound
+
+    f = tmp_path / "p.yaml"
+    f.write_text("id: p\nname: x\nreference_period: 2021-12\nconditions:\n  - {id: a, attribute: above_size, value: true}\n",
+                 encoding="utf-8")
+    with pytest.raises(NotFound):
+        demo.policy.match(str(f))
+    assert demo.policy.match(str(f), allow_file=True).tables["summary"][0]["policy_id"] == "p"
+    with pytest.raises(InputError) as exc:
+        demo.policy.match("export-relief", period="2021-13")
+    assert exc.value.key == "policy.bad_period"

@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         check_format(fmt)
         with open_cw(db, lang, create=False) as cw:
             try:
-                res = cw.policy.match(policy_id, period=period, limit=limit)
+                res = cw.policy.match(policy_id, period=period, limit=limit, allow_file=True)
             except ValidationFailed as exc:
                 _errors(exc)
                 raise

@@ -15,6 +15,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "policy.problem.unknown_code": ("属性“{attribute}”的取值在数据库中不存在：{value}",
                                     "the database has no {attribute} code(s): {value}"),
     "policy.unknown": ("未找到政策 {policy}（已有：{known}）", "No policy {policy} (known: {known})"),
+    "policy.bad_period": ("数据期格式错误：{value}（应为 YYYY-MM）", "Bad reference month: {value} (use YYYY-MM)"),
     "policy.file_missing": ("找不到政策文件：{path}", "Policy file not found: {path}"),
     "policy.valid": ("政策 {policy} 校验通过。", "Policy {policy} is valid."),
     "policy.added": ("已载入政策 {policy}（版本 {version}）。", "Loaded policy {policy} (version {version})."),

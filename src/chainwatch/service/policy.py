@@ -118,11 +118,12 @@ class PolicyService:
                 out[p.id] = p
         return out
 
-    def get(self, policy_id: str) -> Policy:
+    def get(self, policy_id: str, allow_file: bool = False) -> Policy:
+        """The policy ``policy_id``; with ``allow_file`` (CLI only) also a policy YAML file path."""
         cat = self.catalog()
         if policy_id not in cat:
             path = Path(policy_id)
-            if path.suffix in (".yaml", ".yml") and path.is_file():
+            if allow_file and path.suffix in (".yaml", ".yml") and path.is_file():
                 return self.parse(path.read_text(encoding="utf-8"), path.name)
             raise NotFound("policy.unknown", policy=policy_id, known=", ".join(sorted(cat)))
         return cat[policy_id]
@@ -269,9 +270,17 @@ class PolicyService:
         wide = wide[[nd.id for nd in m.policy.rules.conditions]]
         return wide.rename(columns=lambda c: f"cond_{c}")
 
-    def match(self, policy_id: str, period: str | None = None, limit: int | None = None) -> Result:
-        """Eligible enterprises (with the value behind every condition), near misses, undecidable, payout."""
-        policy = self.get(policy_id)
+    def match(self, policy_id: str, period: str | None = None, limit: int | None = None,
+              allow_file: bool = False) -> Result:
+        """Eligible enterprises (with the value behind every condition), near misses, undecidable, payout.
+
+        ``allow_file`` lets ``policy_id`` be a YAML file path (the CLI's ``policy match FILE``); surfaces
+        that take user input (web API) leave it off.
+        """
+        policy = self.get(policy_id, allow_file=allow_file)
+        if period is not None and not (len(period) == 7 and period[4] == "-" and period[:4].isdigit()
+                                       and period[5:].isdigit() and 1 <= int(period[5:]) <= 12):
+            raise InputError("policy.bad_period", value=period)
         ref = period or self._ref_period(policy)
         inp, ent = self.inputs(ref, annual=self._needs_annual([policy]))
         m = match_policy(policy, inp)
