@@ -98,3 +98,23 @@ def test_bad_arguments(tmp_path, args, needle):
     assert res.exit_code == 2
     assert needle in res.output
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_busy_database_is_left_alone(tmp_path):
+    """A demo database held by another process (e.g. a running server) gives exit 3 and is not deleted."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "held.duckdb"
+    build_demo(db, seed=1, n_enterprises=200)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+                               "print('ready', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        res = runner.invoke(app, ["demo", "--db", str(db), "--enterprises", "200", "--lang", "en"])
+        assert res.exit_code == 3, res.output
+        assert "in use by another process" in " ".join(res.output.split())
+        assert db.exists()
+    finally:
+        holder.kill()
+        holder.wait()

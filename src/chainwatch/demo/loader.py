@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 
 from chainwatch.demo.generator import DEFAULT_ENTERPRISES, DEFAULT_SEED, KIND_ORDER, DemoData, generate
-from chainwatch.errors import UsageError
+from chainwatch.errors import DatabaseBusy, UsageError
 from chainwatch.store import Store
+from chainwatch.store.db import _LOCK_PAT
 
 
 @dataclass
@@ -43,6 +44,10 @@ def existing_kind(path: str | Path) -> str | None:
         return None
     try:
         con = duckdb.connect(str(p), read_only=True)
+    except duckdb.IOException as exc:
+        if _LOCK_PAT.search(str(exc)):  # held by another process (e.g. chainwatch serve): never delete it
+            raise DatabaseBusy(path=str(p)) from exc
+        return "other"
     except duckdb.Error:
         return "other"
     try:
