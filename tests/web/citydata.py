@@ -103,6 +103,19 @@ def build(path: str) -> str:
         data.import_frame("segment_enterprise", pd.DataFrame(
             [{"segment_id": s, "uscc": u, "is_main": m} for s, u, m in MEMBERS]), source_name="members.csv")
         data.import_frame("monthly", monthly_frame(), source_name="monthly.csv")
+        data.import_frame("title", pd.DataFrame([
+            {"uscc": USCC[1], "title": "zjtx", "valid_from": "2023-06-01", "valid_to": "2026-05-31"},
+            {"uscc": USCC[7], "title": "high_tech", "valid_from": "2022-12-01", "valid_to": "2025-11-30"},
+            {"uscc": USCC[5], "title": "innovative_sme", "valid_from": "2024-03-01", "valid_to": "2027-02-28"},
+        ]), source_name="titles.csv")
+        data.import_frame("annual", pd.DataFrame([
+            {"uscc": u, "year": y, "employees": 120 + 30 * k, "rd_personnel": 12 + 3 * k,
+             "revenue": 9000.0 + 4800 * k + 300 * (y - 2023), "main_revenue": 8000.0 + 4000 * k,
+             "rd_expense": 350.0 + 120 * k, "net_profit": 400.0 + 50 * k, "total_assets": 12000.0 + 5000 * k,
+             "total_liabilities": 6000.0 + 2000 * k, "invention_patents": k % 4, "other_ip": 3 + k,
+             "niche_years": 4 + k, "digital_level": 1 + k % 4, "rd_institution": "municipal" if k % 2 else "none",
+             "compliance_ok": True}
+            for k, u in enumerate(USCC) for y in (2023, 2024)]), source_name="annual.csv")
         links = [
             {"link_id": "L1", "supplier_uscc": USCC[4], "buyer_uscc": USCC[5], "segment_id": "ev.materials",
              "year": 2024, "annual_value": 5200.0, "share": 0.6, "supplier_country": "CHN"},

@@ -25,6 +25,7 @@ def path_values(city) -> dict[str, list[str]]:
         "username": ["viewer"],
         "upload_id": ["nonexistent"],
         "action": ["ack"],
+        "policy_id": ["export-relief"],
     }
 
 

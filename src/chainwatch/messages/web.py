@@ -315,4 +315,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.val.missing": ('缺失', 'missing'),
     "web.val.ok": ('正常', 'ok'),
     "web.val.none": ('无', 'none'),
+    "web.policy.catalogue": ('政策目录', 'Policy catalogue'),
+    "web.policy.conditions": ('申报条件', 'Conditions'),
+    "web.policy.eligible": ('符合条件的企业', 'Eligible enterprises'),
+    "web.policy.near_misses": ('接近符合的企业', 'Near misses'),
+    "web.policy.undecidable": ('数据不足无法判断', 'Undecidable (data missing)'),
+    "web.ent.policies": ('可享政策', 'Policies'),
+    "web.overview.bulletin": ("月度运行简报", "Monthly bulletin"),
 }

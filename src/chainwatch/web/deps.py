@@ -238,3 +238,4 @@ EntCtx = Annotated[Ctx, Depends(allow(*ENTERPRISE_ROLES))]
 Writer = Annotated[Ctx, Depends(allow(*WRITE_ROLES))]
 Importer = Annotated[Ctx, Depends(allow(*IMPORT_ROLES))]
 Admin = Annotated[Ctx, Depends(allow("admin"))]
+Analyst = Importer

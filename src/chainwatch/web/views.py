@@ -217,6 +217,7 @@ def enterprise_profile(ctx: Ctx, uscc: str) -> dict[str, Any]:
         warns["warnings"] = [w for w in warns["warnings"] if w.get("subject_id") == uscc]
     out["warnings"] = warns
     out["tier"] = section(ctx, "cultivation", "assess", uscc)
+    out["policies"] = section(ctx, "policy", "for_enterprise", uscc)
     return serialize_result(out, ctx)
 
 
@@ -245,3 +246,10 @@ def scenario_from_form(target: str, ident: str, capacity_pct: float, months: int
         shock["hs"] = [h.strip() for h in hs.split(",") if h.strip()]
     return {"name": f"{target}:{ident.strip()}", "model": "cascade", "horizon_months": horizon,
             "direction": direction, "shocks": [shock]}
+
+
+# -- policy -----------------------------------------------------------------------------------
+def policy_match(ctx: Ctx, policy_id: str, period: str | None) -> dict[str, Any]:
+    if policy_id not in {p.get("policy_id") for p in call(ctx, "policy", "list").get("policies", [])}:
+        raise NotFound("error.not_found", what=policy_id)
+    return cached_section(ctx, "policy", "match", policy_id, period)

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
+from fastapi.responses import Response
 
+from chainwatch.errors import NotFound
 from chainwatch.web import views
-from chainwatch.web.deps import EntCtx, Viewer, Writer
+from chainwatch.web.deps import Analyst, EntCtx, Viewer, Writer
 from chainwatch.web.serialize import RESPONSES, ResultOut
 
 router = APIRouter(prefix="/api", responses=RESPONSES)
@@ -121,3 +123,43 @@ def cultivation_gap(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)],
                     tier: Annotated[str | None, Query(max_length=20)] = None) -> dict[str, Any]:
     """What one enterprise must change to reach the next tier (or ``tier``)."""
     return views.gap(ctx, uscc, tier)
+
+
+@router.get("/policies", response_model=ResultOut, tags=["policy"])
+def policies(ctx: Viewer) -> dict[str, Any]:
+    """Support policies in the catalogue (shipped examples and loaded ones), with validity and mode."""
+    return views.call(ctx, "policy", "list")
+
+
+@router.get("/policies/{policy_id}", response_model=ResultOut, tags=["policy"])
+def policy_match(ctx: Viewer, policy_id: Annotated[str, Path(max_length=100, pattern=r"^[\w.-]+$")],
+                 period: Period = None) -> dict[str, Any]:
+    """Who qualifies for a policy without applying (免申即享): eligible, near misses, undecidable, payout."""
+    return views.policy_match(ctx, policy_id, period)
+
+
+@router.get("/enterprises/{uscc}/policies", response_model=ResultOut, tags=["policy"])
+def enterprise_policies(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> dict[str, Any]:
+    """Every policy an enterprise qualifies for, nearly qualifies for, or cannot be decided on, and why."""
+    ctx.check_enterprise(uscc)
+    return views.call(ctx, "policy", "for_enterprise", uscc)
+
+
+REPORT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+@router.get("/reports/bulletin", tags=["reports"], response_class=Response,
+            responses={200: {"content": {t: {} for t in REPORT_TYPES.values()}}})
+def bulletin(ctx: Analyst, period: Period = None,
+             format: Annotated[str, Query(pattern="^(html|pdf|docx)$")] = "html") -> Response:  # noqa: A002
+    """The monthly bulletin (月度运行简报) of a period as an HTML, PDF or DOCX download (city-wide, so
+    for administrators and analysts)."""
+    p = views.latest_period(ctx, period)
+    if not p:
+        raise NotFound("error.not_found", what="period")
+    data = views.service(ctx, "reports").bulletin(p, format)
+    ctx.cw.users.record("web.report", f"bulletin-{p}.{format}", f"lang={ctx.lang}")
+    name = f"bulletin-{p}-{ctx.lang}.{format}"
+    return Response(data, media_type=REPORT_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

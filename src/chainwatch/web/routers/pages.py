@@ -93,3 +93,13 @@ def simulation_run_page(ctx: Writer, target: Annotated[str, Form(pattern="^(coun
             "direction": direction, "hs": hs}
     return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data=result, o=opts,
                   result=result, form=form)
+
+
+@router.get("/policy")
+def policy_page(ctx: Viewer, policy: Annotated[str | None, Query(max_length=100, pattern=r"^[\w.-]+$")] = None) -> Response:
+    listing = views.section(ctx, "policy", "list")
+    chosen = policy or next((p["policy_id"] for p in listing.get("policies", []) if p.get("in_force_today")),
+                            None) or next((p["policy_id"] for p in listing.get("policies", [])), None)
+    match = views.policy_match(ctx, chosen, None) if chosen else None
+    return render(ctx, "policy.html", title_key="web.policy.title", active="policy", data=match, d=listing,
+                  match=match, chosen=chosen)
