@@ -78,24 +78,23 @@ def handwritten_sql(year: int, month: int) -> str:
     (panel → caliber → memberships → group sums → measures) is written by hand.
     """
     m = max(month, 2)
-    mo = "1, 2" if m == 2 else str(m)
     span_m = "cumulative" if m == 2 else "month"
     per = {k: f"{year - k:04d}-{m:02d}" for k in range(2)}
     end = {k: f"{year - k:04d}-{m:02d}-{calendar.monthrange(year - k, m)[1]:02d}" for k in (1, 2)}
     ks, ss = (0, 1), ("m", "c")
 
-    def cond(k: int, s: str) -> str:
-        return f"year = {year - k}" + (f" AND month IN ({mo})" if s == "m" else "")
-
+    first = 1 if m == 2 else m
+    s1 = ["count(*) AS n"] + [f"sum(coalesce({i}, 0)) AS s_{i}" for i in IND]
     panel = []
     for k in range(3):
         for s in ss:
-            panel.append(f"count(*) FILTER (WHERE {cond(k, s)}) AS has_{s}{k}")
+            w = f"year = {year - k}" + (" AND off" if s == "m" else "")
+            panel.append(f"coalesce(sum(n) FILTER (WHERE {w}), 0) AS has_{s}{k}")
             for i in IND:
-                agg = "avg" if i in STOCK else "sum"
-                panel.append(f"coalesce({agg}(coalesce({i}, 0)) FILTER (WHERE {cond(k, s)}), 0) AS {i}_{s}{k}"
-                             if i in STOCK else
-                             f"coalesce({agg}({i}) FILTER (WHERE {cond(k, s)}), 0) AS {i}_{s}{k}")
+                panel.append(f"coalesce(sum(s_{i}) FILTER (WHERE {w}), 0) AS {i}_{s}{k}")
+    means = [f"CASE WHEN has_{s}{k} > 0 THEN {i}_{s}{k} / has_{s}{k} ELSE 0 END AS {i}_{s}{k}"
+             for k in range(3) for s in ss for i in IND if i in STOCK]
+    stock_cols = [f"{i}_{s}{k}" for k in range(3) for s in ss for i in IND if i in STOCK]
     dx = [f"max(index_value) FILTER (WHERE period = '{per[k]}' AND span = '{span_m if s == 'm' else 'cumulative'}') "
           f"AS ix_{s}{k}" for k in ks for s in ss]
     flags = []
@@ -171,9 +170,11 @@ def handwritten_sql(year: int, month: int) -> str:
 WITH mv AS (
   SELECT *, coalesce(total_profit, 0) + coalesce(taxes, 0) AS profit_tax FROM monthly_value
   WHERE year IN ({year}, {year - 1}, {year - 2}) AND month <= {m}),
-panel AS (SELECT uscc,
+s1 AS (SELECT uscc, year, month >= {first} AS off, {', '.join(s1)} FROM mv GROUP BY ALL),
+p2 AS (SELECT uscc,
   {nl.join(panel)}
-  FROM mv GROUP BY uscc),
+  FROM s1 GROUP BY uscc),
+panel AS (SELECT * EXCLUDE ({', '.join(stock_cols)}), {', '.join(means)} FROM p2),
 d AS (SELECT industry, {', '.join(dx)} FROM deflator WHERE industry <> '*' GROUP BY industry),
 x AS (SELECT {', '.join(dx)} FROM deflator WHERE industry = '*'),
 base AS (

@@ -35,7 +35,7 @@ firm = st.tuples(
 )
 
 
-@settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(firms=st.lists(firm, min_size=2, max_size=25), month=st.integers(1, 12), policy=st.sampled_from(["exclude", "zero"]))
 def test_identities_on_random_partitions(store, firms, month, policy):
     m = max(month, 2)

@@ -78,22 +78,32 @@ def enterprise_panel(monthly: Table, span: Span, indicators: Sequence[str], year
     """
     yrs = [span.year - k for k in range(years)]
     mv = monthly.filter(monthly.year.isin(yrs), monthly.month <= span.month)
+    # stage 1: per enterprise, year and "in the official month(s)" (months ≤ m are already kept, so the
+    # official months are those ≥ their first month); cheap plain sums over the large table
+    first = span.official[0]
+    sums: dict[str, Any] = {"n": mv.count()}
+    for ind in indicators:
+        sums[f"s_{ind}"] = _value_column(mv, ind).fill_null(0).sum()
+    s1 = mv.group_by(["uscc", "year", (mv.month >= first).name("off")]).aggregate(**sums)
+    # stage 2: pivot the (at most 2 × years) rows per enterprise into columns
     aggs: dict[str, Any] = {}
     for k, y in enumerate(yrs):
-        in_c = mv.year == y
-        in_m = in_c & mv.month.isin(list(span.official)) if len(span.official) > 1 else \
-            in_c & (mv.month == span.official[0])
-        aggs[f"has_m{k}"] = in_m.sum()
-        aggs[f"has_c{k}"] = in_c.sum()
+        in_c = s1.year == y
+        in_m = in_c & s1.off
+        aggs[f"has_m{k}"] = s1.n.sum(where=in_m).fill_null(0)
+        aggs[f"has_c{k}"] = s1.n.sum(where=in_c).fill_null(0)
         for ind in indicators:
-            col = _value_column(mv, ind)
-            if INDICATORS[ind].kind == "stock":
-                aggs[f"{ind}_m{k}"] = col.fill_null(0).mean(where=in_m).fill_null(0)
-                aggs[f"{ind}_c{k}"] = col.fill_null(0).mean(where=in_c).fill_null(0)
-            else:
-                aggs[f"{ind}_m{k}"] = col.sum(where=in_m).fill_null(0)
-                aggs[f"{ind}_c{k}"] = col.sum(where=in_c).fill_null(0)
-    return mv.group_by("uscc").aggregate(**aggs)
+            aggs[f"{ind}_m{k}"] = s1[f"s_{ind}"].sum(where=in_m).fill_null(0)
+            aggs[f"{ind}_c{k}"] = s1[f"s_{ind}"].sum(where=in_c).fill_null(0)
+    panel = s1.group_by("uscc").aggregate(**aggs)
+    means: dict[str, Any] = {}
+    for k in range(len(yrs)):
+        for ind in indicators:
+            if INDICATORS[ind].kind == "stock":  # average over the months reported
+                for s in ("m", "c"):
+                    has = panel[f"has_{s}{k}"]
+                    means[f"{ind}_{s}{k}"] = ibis.ifelse(has > 0, panel[f"{ind}_{s}{k}"] / has, 0.0)
+    return panel.mutate(**means) if means else panel
 
 
 def deflator_lookup(deflator: Table, span: Span, years: int = 2) -> tuple[Table, dict[str, Any]]:
