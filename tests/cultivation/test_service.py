@@ -55,6 +55,8 @@ def test_assess_one_enterprise_has_every_condition_and_item(cw, small_city):
     assert len(zi) == 13 and zi.loc["z_rd", "points"] == 8 and zi.loc["z_debt", "band"] == "(−∞, 50%]"
     total = res.tables["assessment"].set_index("tier").loc["zjtx", "score"]
     assert total == zi["points"].sum()
+    prov = res.tables["provenance"]
+    assert set(prov["source"]) == {"annual", "title"} and len(prov) == 4 + 2  # annual 2019–2022 (y−3 … y) and 2 titles
     dims = res.tables["scores"]
     zd = dims[dims["tier"] == "zjtx"].set_index("dimension")
     assert zd.loc["total", "points"] == total and zd.loc["total", "max_points"] == 100

@@ -148,6 +148,20 @@ class CultivationService:
                 "flags", "missing_inputs"]
         return out[[c for c in cols if c in out]]
 
+    def _provenance(self, uscc: str, d: date) -> pd.DataFrame:
+        """Where the inputs came from: each annual row and title row with its import batch (who, when, file)."""
+        return self.store.df(
+            """SELECT 'annual' AS source, CAST(a.year AS VARCHAR) AS what, a.batch_id, b.file_name, b.actor,
+                      b.imported_at
+               FROM enterprise_annual a LEFT JOIN import_batch b ON b.batch_id = a.batch_id
+               WHERE a.uscc = ? AND a.year BETWEEN ? AND ?
+               UNION ALL
+               SELECT 'title', t.title || ' ' || CAST(t.valid_from AS VARCHAR), t.batch_id, b.file_name, b.actor,
+                      b.imported_at
+               FROM enterprise_title t LEFT JOIN import_batch b ON b.batch_id = t.batch_id
+               WHERE t.uscc = ?
+               ORDER BY 1, 2""", [uscc, d.year - 3, d.year, uscc])
+
     # -- public API --------------------------------------------------------------------------------
     def assess(self, uscc: str | None = None, all: bool = False, date: str | date | None = None,  # noqa: A002
                application: str = "new", tier: str | None = None, detail: bool | None = None,
@@ -155,8 +169,9 @@ class CultivationService:
         """Assess one enterprise (``uscc``) or every enterprise in scope (``all=True``) for every tier.
 
         Tables: ``assessment`` (one row per enterprise and tier); with ``detail`` (default for one
-        enterprise) also ``conditions`` (every condition: input value, rule, status) and ``score_items``
-        (every point-table item: value, band, points).
+        enterprise) also ``conditions`` (every condition: input value, rule, status), ``score_items``
+        (every point-table item: value, band, points) and ``scores`` (by dimension); for one enterprise
+        ``provenance`` (the annual and title rows used, with the import batch: file, who, when).
         """
         if uscc and all:
             raise InputError("cultivation.both_targets")
@@ -185,6 +200,8 @@ class CultivationService:
             tables["conditions"] = pd.concat(conds, ignore_index=True) if conds else pd.DataFrame()
             tables["score_items"] = pd.concat(items, ignore_index=True) if items else pd.DataFrame()
             tables["scores"] = pd.concat(dims, ignore_index=True) if dims else pd.DataFrame()
+        if uscc:
+            tables["provenance"] = self._provenance(uscc, d)
         app = self._t(f"cultivation.app.{application}")
         meta = self._meta(d, application, runs, st, enterprises=len(frame))
         text = [self._t("cultivation.header", date=d.isoformat(), application=app, rulesets=", ".join(meta["rulesets"]))]
