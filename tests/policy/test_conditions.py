@@ -131,3 +131,19 @@ def test_malformed_policy_rejected(cond, meta, where, problem):
 def test_in_force():
     p = policy({"id": "c", "attribute": "above_size", "value": True}, valid_from="2022-01-01", valid_to="2022-12-31")
     assert p.in_force(date(2022, 12, 31)) and not p.in_force(date(2023, 1, 1))
+
+
+def test_every_rule_problem_has_a_message_in_both_languages():
+    import inspect
+    import re
+
+    from chainwatch.analytics.policy import model as pmodel
+    from chainwatch.analytics.rules import model as rmodel
+    from chainwatch.i18n import catalogue
+
+    src = inspect.getsource(rmodel) + inspect.getsource(pmodel)
+    problems = set(re.findall(r'bad\(\s*[^,]+,\s*"(\w+)"', src)) | set(re.findall(r'RuleProblem\([^)]*?"(\w+)"', src))
+    assert len(problems) > 15
+    cat = catalogue()
+    missing = [p for p in problems if f"cultivation.rule.{p}" not in cat and f"policy.problem.{p}" not in cat]
+    assert missing == []
