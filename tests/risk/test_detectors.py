@@ -186,3 +186,11 @@ def test_k_of_n_matches_a_direct_count(levels: np.ndarray, k: int, extra: int) -
             win = levels[i, max(0, t - n + 1):t + 1]
             ref = max([g for g in range(1, 5) if (win >= g).sum() >= k], default=0)
             assert out[i, t] == ref
+
+
+def test_nbs_red_row_needs_all_three_conditions() -> None:
+    levels = np.array([[2, 2, 2, 2]], dtype=np.int8)
+    lights = np.array([[1, 1, 1, 2]])
+    di = np.array([[20.0, 35.0, 20.0, 10.0]])
+    share = np.array([[0.6, 0.6, 0.4, 0.9]])
+    assert signals.red_override(levels, lights, di, share).tolist() == [[4, 2, 2, 2]]

@@ -119,6 +119,7 @@ class Evaluator:
         self.years = inputs.years()
         self._cache: dict[tuple[Any, ...], np.ndarray] = {}
         self.ent_grade: np.ndarray | None = None
+        self.seg_grade: np.ndarray | None = None
 
     # -- panels -----------------------------------------------------------------------------------
     def _x(self, ind: str) -> np.ndarray:
@@ -357,7 +358,18 @@ class Evaluator:
             lm = signals.lights(G, cuts, hot_high)
             ci, li = signals.composite(lm)
             idx[s], light_cols[s] = ci, li
-        return idx, signals.light_levels(light_cols)
+        levels = signals.light_levels(light_cols)
+        if level == "chain" and self.seg_grade is not None and self.inp.segment_chain is not None:
+            H = self.seg_grade.shape[1]
+            sc = self.inp.segment_chain
+            ok = sc >= 0
+            A = sp.csr_matrix((np.ones(int(ok.sum())), (sc[ok], np.where(ok)[0])), shape=(n, len(sc)))
+            n_seg = np.asarray(A.sum(axis=1)).ravel()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = (A @ (self.seg_grade >= 2).astype(float)) / n_seg[:, None]
+            di = self.stat("chain", "diffusion", "gross_output")[:, T - H:]
+            levels[:, T - H:] = signals.red_override(levels[:, T - H:], light_cols[:, T - H:], di, share)
+        return idx, levels
 
     # -- grading ----------------------------------------------------------------------------------
     def _cond(self, level: str, c: Condition) -> np.ndarray:
@@ -393,6 +405,8 @@ class Evaluator:
         grades, _ = grade_path(levels[:, T - H:], rule.raise_months, rule.lower_months)
         if rule.subject == "enterprise":
             self.ent_grade = grades if self.ent_grade is None else np.maximum(self.ent_grade, grades)
+        if rule.subject == "segment" and rule.kind == "operating":
+            self.seg_grade = grades if self.seg_grade is None else np.maximum(self.seg_grade, grades)
         fired = np.nonzero(grades[:, -1] > 0)[0]
         if not len(fired):
             return pd.DataFrame()

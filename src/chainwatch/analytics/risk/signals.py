@@ -102,3 +102,18 @@ def light_levels(light_series: np.ndarray) -> np.ndarray:
         g = np.where(blue_run >= 3, 3, g)
         out[:, t] = g
     return out
+
+
+def red_override(levels: np.ndarray, light_series: np.ndarray, diffusion: np.ndarray,
+                 share_segments_yellow: np.ndarray, di_max: float = 30.0, share_min: float = 0.5) -> np.ndarray:
+    """The red row of risk-methods.md §2.6: blue light, diffusion index < 30 and at least half of the
+    chain's segments at yellow or worse give red, whatever the persistence.
+
+    Examples
+    --------
+    >>> red_override(np.array([[2, 2]]), np.array([[1, 1]]), np.array([[25.0, 35.0]]), np.array([[0.5, 0.9]])).tolist()
+    [[4, 2]]
+    """
+    with np.errstate(invalid="ignore"):
+        red = (light_series == 1) & (diffusion < di_max) & (share_segments_yellow >= share_min)
+    return np.where(red, np.int8(4), levels).astype(np.int8)
