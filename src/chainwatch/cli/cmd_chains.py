@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
 
     @chains.command("import")
     @handle_errors
-    def import_(file: Annotated[Path, typer.Argument(help="Chain-map YAML file (docs/chains.md).")],
+    def import_(file: Annotated[Path, typer.Argument(help="Chain-map file, .yaml or .xlsx (docs/chains.md).")],
                 db: DbOpt = None, lang: LangOpt = None, fmt: FormatOpt = "table") -> None:
         """Validate a chain-map file and replace that chain atomically. 导入产业链图谱。"""
         lang = resolve_lang(lang)
@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def export(chain: ChainOpt, output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
                db: DbOpt = None, lang: LangOpt = None) -> None:
-        """Write a chain map back to the YAML format. 导出产业链图谱。"""
+        """Write a chain map back to YAML (or a workbook with -o FILE.xlsx). 导出产业链图谱。"""
         lang = resolve_lang(lang)
         with open_cw(db, lang, create=False) as cw:
             text = cw.chains.export_map(chain, output)

@@ -30,6 +30,7 @@ from chainwatch.analytics.chains import (
     rank_targets,
     willems_chain,
 )
+from chainwatch.analytics.chains.scorecard import SCORECARD_V1
 from chainwatch.analytics.chains.targets import SIZE_SCORE, split_codes
 from chainwatch.errors import InputError, NotFound, ValidationFailed
 from chainwatch.i18n import t
@@ -247,6 +248,7 @@ class ChainsService:
                 "reason_codes": [x["code"] for x in r["reasons"]],
                 "notes": "; ".join(self._t(f"chains.note.{n}") for n in r["notes"]),
                 "risk_level": r["risk_level"],
+                "structural_score": r["structural_score"], "score_breakdown": r["score_breakdown"],
             })
         s = a.summary
         sp = a.supply_split
@@ -266,7 +268,8 @@ class ChainsService:
         prod = a.products.copy()
         prod["top_origin_pct"] = prod["top_origin_share"].map(_pct)
         prod = prod.drop(columns=["top_origin_share"]).rename(columns={"product": "hs_code"})
-        return Result("chains.segments", meta=self.cw.meta(chain=chain_id, year=year, units={"money": "万元"}),
+        return Result("chains.segments", meta=self.cw.meta(chain=chain_id, year=year, units={"money": "万元"},
+                                                           scorecard=SCORECARD_V1.version),
                       tables={"summary": summary, "segments": pd.DataFrame(rows), "products": prod})
 
     def _scope_set(self) -> set[str] | None:

@@ -26,6 +26,7 @@ from chainwatch.analytics.chains.indicators import (
     substitution_difficulty,
 )
 from chainwatch.analytics.chains.leaders import leader_candidates
+from chainwatch.analytics.chains.scorecard import segment_scores
 
 LEVELS = ("none", "blue", "yellow", "orange", "red")
 #: every weak-link reason code :func:`analyse_chains` can give (documented in docs/chains.md)
@@ -280,6 +281,9 @@ def analyse_chains(inp: ChainInputs, th: Thresholds = Thresholds(), *,
     seg["notes"] = [_notes(r, no_trade) for r in records]
     seg["risk_level"] = [risk_level(s, len(r), c, bool(d)) for s, r, c, d in
                          zip(seg["status"], seg["reasons"], seg["critical"], seg["critical_dependence"], strict=True)]
+    sc = segment_scores(seg)
+    seg["structural_score"] = sc["structural_score"].to_numpy()
+    seg["score_breakdown"] = sc["breakdown"].to_numpy()
 
     mg = members.drop_duplicates(["segment_id", "uscc"]).groupby("segment_id")["uscc"]
     n_members, first_member = mg.size().to_dict(), mg.first().to_dict()
