@@ -359,7 +359,7 @@ class ChainsService:
 
         Nodes carry ``id, name, position, category (0 up, 1 mid, 2 down), x, y`` (layered layout:
         x = longest upstream path, y = order within the layer), ``value`` (output, 万元),
-        ``n_enterprises, status, critical, n_cut, risk_level, reasons``.
+        ``n_enterprises, status, critical, n_cut, risk_level, structural_score, reasons``.
         """
         year = year or self.default_year()
         c = self.chain_row(chain_id)
@@ -390,6 +390,7 @@ class ChainsService:
                           "category": cats.get(r["position"], 1), "x": d * 200, "y": k * 80,
                           "value": r["output"], "n_enterprises": int(r["n_enterprises"]), "status": r["status"],
                           "critical": bool(r["critical"]), "n_cut": int(r["n_cut"]), "risk_level": r["risk_level"],
+                          "structural_score": r["structural_score"],
                           "reasons": self._reason_text(r["reasons"])})
         return {"meta": self.cw.meta(command="chains.graph", chain=chain_id, year=year),
                 "chain": {"chain_id": chain_id, "name": self._label(c)},
