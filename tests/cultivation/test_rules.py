@@ -268,3 +268,12 @@ def test_malformed_rules_are_rejected_with_the_condition_named(cond, problem):
         parse_rule_file({"id": "t", "conditions": [cond]}, "t.yaml", S)
     p = exc.value.problems[0]
     assert (p.source, p.condition, p.problem) == ("t.yaml", "x", problem)
+
+
+def test_review_rounds_editable_through_settings():
+    """§2.1: a province applying 63号 to the 2026 专精特新 review round is a settings change."""
+    s = load_settings({"review_rounds": [{"tier": "zjtx", "round_year": 2026, "rules": "zjtx-63-2022",
+                                          "note": "province applies 63号"}]})
+    assert select("zjtx", date(2026, 6, 1), "review", s).ruleset == "zjtx-63-2022"
+    assert select("zjtx", date(2026, 6, 1), "new", s).ruleset == "zjtx-2-2026"
+    assert select("zjtx", date(2026, 6, 1), "review", S).ruleset == "zjtx-2-2026"

@@ -139,7 +139,8 @@ def select(tier: str, d: date, application: str = "new", settings: dict[str, Any
     settings = settings or default_settings()
     sel = selector()
     if application == "review":
-        for row in sel.get("review_rounds") or []:
+        rows = list(settings.get("review_rounds") or []) + list(sel.get("review_rounds") or [])
+        for row in rows:
             if row["tier"] == tier and int(row["round_year"]) == d.year and (
                     row.get("batch") is None or (batch is not None and int(row["batch"]) == batch)):
                 return Selection(tier, row["rules"], "review_round", str(row.get("tag", "")), str(row.get("note", "")))
