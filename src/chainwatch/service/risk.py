@@ -503,11 +503,24 @@ class RiskService:
                            "ORDER BY grade DESC, subject_level, id", [period, *params])
         return self._present(df)
 
+    def _names_in_lang(self, df: pd.DataFrame) -> builtins.list[Any]:
+        """Segment, chain and city names in the current language (stored names are the run's language)."""
+        nm = self._lang_name()
+        names: dict[tuple[str, str], str] = {("total", "city"): t("risk.city", self.cw.lang)}
+        if (df["subject_level"] == "segment").any():
+            names.update((("segment", a), b) for a, b in self.store.rows(f"SELECT segment_id, {nm} FROM segment"))
+        if (df["subject_level"] == "chain").any():
+            names.update((("chain", a), b) for a, b in self.store.rows(f"SELECT chain_id, {nm} FROM chain"))
+        return [names.get((lv, sid), old) for lv, sid, old in
+                zip(df["subject_level"], df["subject_id"], df["subject_name"], strict=True)]
+
     def _present(self, df: pd.DataFrame, full: bool = False) -> pd.DataFrame:
         lang = self.cw.lang
         if not len(df):
             return pd.DataFrame(columns=["id", "level", "grade", "state", "subject_level", "subject_id", "subject_name",
                                          "rule_id", "period", "first_period", "owner", "due_at", "explanation"])
+        df = df.copy()
+        df["subject_name"] = self._names_in_lang(df)
         out = pd.DataFrame({
             "id": df["id"].astype(int), "level": [t(f"risk.level.{int(g)}", lang) for g in df["grade"]],
             "grade": df["grade"].astype(int), "state": [t(f"risk.state.{s}", lang) for s in df["state"]],
@@ -617,7 +630,7 @@ class RiskService:
         events.insert(4, "action_text", [t(f"risk.action.{a}", self.cw.lang) for a in events["action"]])
         ev = json.loads(row["evidence"])
         lang = self.cw.lang
-        text = [t("risk.show.title", lang, id=wid, subject=row["subject_name"] or row["subject_id"],
+        text = [t("risk.show.title", lang, id=wid, subject=w["subject_name"].iloc[0] or row["subject_id"],
                   level=t(f"risk.level.{int(row['grade'])}", lang), state=t(f"risk.state.{row['state']}", lang)),
                 w["explanation"].iloc[0], self._generic(ev, int(ev.get("grade", 0)),
                                                         " → ".join("—" if v is None else f"{v:.1f}"
