@@ -32,8 +32,8 @@ FOREIGN_PREFIX = {"JPN": ["Tokai", "Kansai", "Nippon Seimitsu", "Hokuto"], "KOR"
 EXPORT_PARTNERS = {"USA": 0.20, "DEU": 0.06, "NLD": 0.035, "FRA": 0.03, "ITA": 0.03, "ESP": 0.025, "GBR": 0.045,
                    "JPN": 0.07, "KOR": 0.035, "AUS": 0.035, "CAN": 0.025, "MEX": 0.025, "BRA": 0.025,
                    "HKG": 0.03, "NZL": 0.005, "CHL": 0.01, "ZAF": 0.01, "NGA": 0.005, "BEL": 0.015, "SWE": 0.01,
-                   "VNM": 0.025, "THA": 0.015, "MYS": 0.015, "IDN": 0.015, "PHL": 0.01, "SGP": 0.012,
-                   "IND": 0.025, "RUS": 0.02, "ARE": 0.015, "SAU": 0.012, "TUR": 0.01, "POL": 0.01, "PAK": 0.008,
+                   "VNM": 0.03, "THA": 0.018, "MYS": 0.018, "IDN": 0.018, "PHL": 0.012, "SGP": 0.014,
+                   "IND": 0.028, "RUS": 0.024, "ARE": 0.018, "SAU": 0.014, "TUR": 0.011, "POL": 0.011, "PAK": 0.008,
                    "KAZ": 0.006, "EGY": 0.007, "ISR": 0.006, "CZE": 0.005, "HUN": 0.004, "BGD": 0.006, "UKR": 0.005}
 INPUT_COEF = 0.42
 DIRECT_IMPORT_MIN = 100.0   # 万元 per year: smaller foreign purchases are imported via trading companies       # share of a buyer's revenue spent on inputs from its chain's upstream segments
@@ -71,11 +71,17 @@ def supply_links(pop: pd.DataFrame, memberships: pd.DataFrame, monthly: pd.DataF
                     key = (u, c.chain_id, a_key)
                     plan[key] = plan.get(key, 0.0) + scale * w[a_key] / total_w
     seg_of = {(c.chain_id, s.key): s for c in CHAINS for s in c.segments}
-    rows = []
+    by_input: dict[tuple[str, str], tuple[list[str], list[float]]] = {}
     for (u, chain_id, a_key), budget in plan.items():
-        rows += _links_for(u, budget, chain_id, seg_of[(chain_id, a_key)], members, weights, rng)
-    out = pd.DataFrame(rows, columns=["supplier_uscc", "supplier_name", "supplier_country", "supplier_region",
-                                      "buyer_uscc", "hs_code", "segment_id", "annual_value", "share"])
+        buyers, budgets = by_input.setdefault((chain_id, a_key), ([], []))
+        buyers.append(u)
+        budgets.append(budget)
+    parts = []
+    for (chain_id, a_key), (buyers, budgets) in sorted(by_input.items()):
+        sid = f"{chain_id}.{a_key}"
+        parts.append(_segment_links(sid, seg_of[(chain_id, a_key)], np.array(buyers, dtype=object),
+                                    np.array(budgets), members.get(sid, []), weights.get(sid, np.zeros(0)), rng))
+    out = pd.concat(parts, ignore_index=True)
     out = out[out["supplier_uscc"].isna() | (out["supplier_uscc"] != out["buyer_uscc"])]
     out = out.groupby(["supplier_uscc", "supplier_name", "supplier_country", "buyer_uscc", "hs_code", "segment_id"],
                       dropna=False, as_index=False).agg(supplier_region=("supplier_region", "first"),
@@ -90,45 +96,81 @@ def supply_links(pop: pd.DataFrame, memberships: pd.DataFrame, monthly: pd.DataF
     return out
 
 
-def _links_for(buyer: str, budget: float, chain_id: str, seg: Seg, members: dict[str, list[str]],
-               weights: dict[str, np.ndarray], rng: np.random.Generator) -> list[tuple]:
-    sid = f"{chain_id}.{seg.key}"
-    local = members.get(sid, [])
-    w = weights.get(sid, np.zeros(0))
-    if buyer in local:
-        keep = [j for j, u in enumerate(local) if u != buyer]
-        local, w = [local[j] for j in keep], w[keep]
-    ls = _local_share(len(local), seg.foreign)
-    ext = 1.0 - ls
-    f_share, d_share = ext * seg.foreign, ext * (1.0 - seg.foreign)
-    hs = seg.hs[int(rng.integers(0, len(seg.hs)))]
-    out: list[tuple[str | None, str | None, str, str | None, str, str, str, float, float]] = []
-    if local:
-        k = min(len(local), 1 + int(rng.random() < 0.45) + int(rng.random() < 0.1))
-        pick = rng.choice(len(local), k, replace=False, p=w / w.sum())
-        parts = rng.dirichlet(np.ones(k) * 2.0) * ls
-        for j, sh in zip(pick, parts, strict=True):
-            out.append((local[j], None, "CHN", None, buyer, hs, sid, budget * sh, sh))
-    if d_share > 0.01:
-        k = 1 + int(rng.random() < 0.2)
-        parts = rng.dirichlet(np.ones(k) * 2.0) * d_share
-        for sh in parts:
-            reg = str(rng.choice(list(DOMESTIC_REGIONS)))
-            name = f"{DOMESTIC_REGIONS[reg]}{['恒','瑞','华','精','鼎','宏'][int(rng.integers(0, 6))]}" \
-                   f"{['源','芯','材','达','科','润'][int(rng.integers(0, 6))]}{seg.zh[:2]}有限公司"
-            out.append((None, name, "CHN", reg, buyer, hs, sid, budget * sh, sh))
-    if f_share > 0.01 and seg.countries:
-        k = 1 + int(rng.random() < 0.3)
+def _weighted_top(rng: np.random.Generator, logw: np.ndarray, n_rows: int, k: int) -> np.ndarray:
+    """Column indices of ``k`` draws without replacement per row, by weight (Gumbel top-k)."""
+    g = logw[None, :] + rng.gumbel(size=(n_rows, logw.size))
+    return np.argsort(-g, axis=1)[:, :k], g
+
+
+def _split(rng: np.random.Generator, k: np.ndarray, width: int, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dirichlet(2, …, 2) split of ``total`` into the first ``k`` of ``width`` columns; (shares, mask)."""
+    mask = np.arange(width)[None, :] < k[:, None]
+    g = rng.gamma(2.0, 1.0, (k.size, width)) * mask
+    norm = g.sum(axis=1, keepdims=True)
+    return np.divide(g, norm, out=np.zeros_like(g), where=norm > 0) * total[:, None], mask
+
+
+def _segment_links(sid: str, seg: Seg, buyers: np.ndarray, budgets: np.ndarray, local: list[str],
+                   w: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """All links supplying segment ``sid``'s products to its buyers (vectorised over buyers)."""
+    nb, n_loc = buyers.size, len(local)
+    pos = {u: j for j, u in enumerate(local)}
+    own = np.array([pos.get(u, -1) for u in buyers])
+    n_local = n_loc - (own >= 0)
+    ls = np.where(n_local > 0, np.clip(0.18 + 0.09 * np.sqrt(n_local), 0.15, 0.75) * (1.0 - 0.55 * seg.foreign), 0.0)
+    f_share, d_share = (1.0 - ls) * seg.foreign, (1.0 - ls) * (1.0 - seg.foreign)
+    hs = np.array(seg.hs, dtype=object)[rng.integers(0, len(seg.hs), nb)]
+    cols = {k: [] for k in ("supplier_uscc", "supplier_name", "supplier_country", "supplier_region", "row", "share")}
+
+    def add(rows: np.ndarray, shares: np.ndarray, uscc: object, name: object, country: object, region: object) -> None:
+        n = rows.size
+        for key, val in (("supplier_uscc", uscc), ("supplier_name", name), ("supplier_country", country),
+                         ("supplier_region", region)):
+            cols[key].append(val if isinstance(val, np.ndarray) else np.full(n, val, dtype=object))
+        cols["row"].append(rows)
+        cols["share"].append(shares)
+
+    if n_loc:
+        width = min(3, n_loc)
+        k = np.minimum(n_local, 1 + (rng.random(nb) < 0.45) + (rng.random(nb) < 0.1))
+        logw = np.log(w)
+        g = logw[None, :] + rng.gumbel(size=(nb, n_loc))
+        has_own = np.nonzero(own >= 0)[0]
+        g[has_own, own[has_own]] = -np.inf                   # never one's own supplier
+        top = np.argsort(-g, axis=1)[:, :width]
+        shares, mask = _split(rng, k, width, ls)
+        r, c = np.nonzero(mask)
+        add(r, shares[r, c], np.array(local, dtype=object)[top[r, c]], None, "CHN", None)
+    k = 1 + (rng.random(nb) < 0.2).astype(int)
+    shares, mask = _split(rng, np.where(d_share > 0.01, k, 0), 2, d_share)
+    r, c = np.nonzero(mask)
+    regs = np.array(list(DOMESTIC_REGIONS), dtype=object)[rng.integers(0, len(DOMESTIC_REGIONS), r.size)]
+    a, b = rng.integers(0, 6, r.size), rng.integers(0, 6, r.size)
+    names = np.array([f"{DOMESTIC_REGIONS[g_]}{'恒瑞华精鼎宏'[i]}{'源芯材达科润'[j]}{seg.zh[:2]}有限公司"
+                      for g_, i, j in zip(regs, a, b, strict=True)], dtype=object)
+    add(r, shares[r, c], None, names, "CHN", regs)
+    if seg.countries:
         cs = list(seg.countries)
-        p = np.array([seg.countries[x] for x in cs])
-        chosen = rng.choice(len(cs), min(k, len(cs)), replace=False, p=p / p.sum())
-        parts = rng.dirichlet(np.ones(len(chosen)) * 2.0) * f_share
-        for j, sh in zip(chosen, parts, strict=True):
-            iso = cs[j]
-            prefixes = FOREIGN_PREFIX.get(iso, [iso.title()])
-            name = f"{prefixes[int(rng.integers(0, len(prefixes)))]} {seg.en.split(' (')[0]} Co., Ltd."
-            out.append((None, name, iso, None, buyer, hs, sid, budget * sh, sh))
-    return out
+        width = min(2, len(cs))
+        k = np.where(f_share > 0.01, np.minimum(1 + (rng.random(nb) < 0.3).astype(int), width), 0)
+        g = np.log(np.array([seg.countries[x] for x in cs]))[None, :] + rng.gumbel(size=(nb, len(cs)))
+        top = np.argsort(-g, axis=1)[:, :width]
+        shares, mask = _split(rng, k, width, f_share)
+        r, c = np.nonzero(mask)
+        iso = np.array(cs, dtype=object)[top[r, c]]
+        pick = rng.integers(0, 1 << 30, r.size)
+        label = seg.en.split(" (")[0]
+        names = np.array([f"{FOREIGN_PREFIX.get(x, [x.title()])[p % len(FOREIGN_PREFIX.get(x, [x]))]} {label} Co., Ltd."
+                          for x, p in zip(iso, pick, strict=True)], dtype=object)
+        add(r, shares[r, c], None, names, iso, None)
+    rows = np.concatenate(cols["row"])
+    share = np.concatenate(cols["share"])
+    return pd.DataFrame({
+        "supplier_uscc": np.concatenate(cols["supplier_uscc"]), "supplier_name": np.concatenate(cols["supplier_name"]),
+        "supplier_country": np.concatenate(cols["supplier_country"]),
+        "supplier_region": np.concatenate(cols["supplier_region"]), "buyer_uscc": buyers[rows], "hs_code": hs[rows],
+        "segment_id": sid, "annual_value": budgets[rows] * share, "share": share,
+    })
 
 
 def trade_flows(pop: pd.DataFrame, monthly: pd.DataFrame, links: pd.DataFrame,
