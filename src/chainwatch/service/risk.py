@@ -279,7 +279,7 @@ class RiskService:
                             chain_analytics="segment_enterprise memberships (single-supplier rule)",
                             import_dependence="trade_flow × segment_product, trailing 12 months"
                             if "no_trade" not in notes else None,
-                            scope=self.cw.scope)
+                            services=_services(), scope=self.cw.scope)
         table = self._active_table(pstr) if persist else self._firings_table(firings)
         text = []
         if persist:
@@ -748,6 +748,23 @@ class RiskService:
                             open=int(open_), overdue=int(overdue), **totals)
         text = [t("risk.summary.title", lang, period=p)]
         return Result("warnings.summary", meta, {"by_level": rows}, text)
+
+
+def _services() -> dict[str, str]:
+    """Which sibling services exist in this build, and how the warning run relates to them."""
+    import importlib.util
+
+    def have(mod: str) -> bool:
+        return importlib.util.find_spec(f"chainwatch.service.{mod}") is not None
+
+    return {
+        "stats": "present; same-caliber conventions shared (cross-checked in tests), computed in bulk here"
+        if have("stats") else "absent; same-caliber sums computed here",
+        "chains": "present; memberships read from segment_enterprise" if have("chains")
+        else "absent; memberships read from segment_enterprise",
+        "trade": "present; trailing-12-month dependence computed here (trade.segment_dependence is year-to-date)"
+        if have("trade") else "absent; dependence computed here from trade_flow",
+    }
 
 
 def needed_indicators(rs: RuleSet) -> tuple[str, ...]:
