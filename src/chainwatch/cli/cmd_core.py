@@ -78,8 +78,9 @@ def register(app: typer.Typer) -> None:
         check_format(fmt)
         with open_cw(db, lang) as cw:
             try:
-                report = cw.data.import_file(file, kind, encoding=encoding, unit=unit, skip_invalid=skip_invalid,
-                                             dry_run=dry_run)
+                with err_console.status(t("import.working", lang, file=file.name)):
+                    report = cw.data.import_file(file, kind, encoding=encoding, unit=unit, skip_invalid=skip_invalid,
+                                                 dry_run=dry_run)
             except ValidationFailed as exc:
                 if exc.errors is not None and len(exc.errors):
                     _show_errors(exc.errors, errors, lang)

@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.no_unit": ("金额列 {column} 未声明单位：请在表头中写明（如“{column}(万元)”）或使用 --unit",
                        "Money column {column} has no declared unit: put it in the header (e.g. '{column} (万元)') or pass --unit"),
     "import.bad_unit": ("无法识别的金额单位：{unit}（可选 元、千元、万元、亿元）", "Unknown money unit: {unit} (元, 千元, 万元, 亿元)"),
+    "import.working": ("正在校验并导入 {file} …", "Validating and importing {file} …"),
     "import.history_empty": ("尚无导入记录。", "No imports yet."),
     # row-level validation messages
     "v.required": ("必填项为空", "required value is empty"),

@@ -85,7 +85,7 @@ class Store:
                 "CREATE TABLE IF NOT EXISTS schema_migration (number INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
             )
             done = {r[0] for r in self.con.execute("SELECT number FROM schema_migration").fetchall()}
-            applied = []
+            applied: list[str] = []
             pending = [m for m in migrations() if m[0] not in done]
             if not pending:
                 return applied

@@ -155,12 +155,12 @@ def _load_xlsx(store: Store, path: Path) -> list[str]:
     if header is None:
         raise InputError("import.empty", file=path.name)
     names = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
-    data = []
+    data: list[list[str | None]] = []
     for r in rows:
         if r is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
             data.append([None] * len(names))  # keep row numbering; dropped below
             continue
-        vals = []
+        vals: list[str | None] = []
         for v in list(r)[: len(names)] + [None] * (len(names) - len(r)):
             if v is None:
                 vals.append(None)
