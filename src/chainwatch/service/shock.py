@@ -25,6 +25,7 @@ from chainwatch.i18n import t
 from chainwatch.service.result import Result
 
 _IO_CACHE: dict[tuple[str, float, str, bool], IOModel] = {}
+_NET_CACHE: dict[tuple[str, str], dict[str, Any]] = {}
 AFFECTED_PCT = 0.1  # an enterprise counts as affected when it loses more than 0.1 % of capacity in a month
 VIA_KEYS = {0: "shock.via.origin", 1: "shock.via.supply", 2: "shock.via.demand", 3: "shock.via.link"}
 
@@ -70,6 +71,15 @@ class ShockService:
 
     # -- network from the database ------------------------------------------------------------
     def _network(self) -> dict[str, Any]:
+        """The supply network of the database, cached per (database, fingerprint of its inputs)."""
+        key = (str(self.cw.db_path), self._fingerprint())
+        if key not in _NET_CACHE:
+            if len(_NET_CACHE) >= 2:
+                _NET_CACHE.pop(next(iter(_NET_CACHE)))
+            _NET_CACHE[key] = self._build_network()
+        return _NET_CACHE[key]
+
+    def _build_network(self) -> dict[str, Any]:
         st = self.store
         ent = st.df("SELECT uscc, name, district FROM enterprise ORDER BY uscc")
         year = st.scalar("SELECT max(year) FROM supply_link")
@@ -356,7 +366,11 @@ class ShockService:
                    (SELECT max(year) FROM supply_link), (SELECT max(batch_id) FROM supply_link),
                    (SELECT count(*) FROM enterprise), (SELECT count(*) FROM monthly_value),
                    (SELECT max(period) FROM monthly_value), (SELECT sum(gross_output) FROM monthly_value),
-                   (SELECT count(*) FROM segment_enterprise)""")[0]
+                   (SELECT count(*) FROM segment_enterprise),
+                   (SELECT sum(hash(uscc || district || name || coalesce(supplier_uscc, '') || buyer_uscc))
+                      FROM supply_link JOIN enterprise ON enterprise.uscc = supply_link.buyer_uscc),
+                   (SELECT sum(hash(segment_id || chain_id || name_zh || coalesce(name_en, ''))) FROM segment),
+                   (SELECT sum(hash(chain_id || name_zh || coalesce(name_en, ''))) FROM chain)""")[0]
         return hashlib.sha256(repr(row).encode()).hexdigest()[:20]
 
     def esri(self, top: int = 50, *, refresh: bool = False, workers: int = 1, exhaustive_limit: int = 5000,
