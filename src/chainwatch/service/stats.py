@@ -188,7 +188,11 @@ class StatsService:
             incomplete_base_policy=self._policy(), n_incomplete_base=n_inc,
             partitions=[g for g in groups if g in ("district", "industry", "size")],
             scope=self.cw.scope, notes=notes)
-        return Result("stats", meta=meta, tables={"rows": rows}, text=[self.sentence(str(p), lang)])
+        if all(i in inds for i in SENTENCE_INDICATORS):
+            sentence = self._sentence(p, rows, lang)
+        else:
+            sentence = self.sentence(str(p), lang)
+        return Result("stats", meta=meta, tables={"rows": rows}, text=[sentence])
 
     def _derived_scope(self, year: int) -> bool:
         if any(y in (year, year - 1, year - 2) for y in self._derive_years()):
@@ -218,7 +222,7 @@ class StatsService:
             "loss_share_pct": (int(first.n_loss) / n * 100.0) if n else None,
             "n_incomplete_base": int(first.n_incomplete_base), "n_new": int(first.n_new),
             "indicators": inds, "growth_source": "computed", "money_unit": "万元",
-            "sentence": self.sentence(str(p)),
+            "sentence": self._sentence(p, rows, self.cw.lang),
         }
 
     def sentence(self, period: str, lang: str | None = None,
@@ -228,7 +232,12 @@ class StatsService:
 
         lang = check_lang(lang or self.cw.lang)
         p = Period.parse(period)
-        rows = self.frame(p, "total", list(indicators))
+        return self._sentence(p, self.frame(p, "total", list(indicators)), lang, indicators)
+
+    def _sentence(self, p: Period, rows: pd.DataFrame, lang: str,
+                  indicators: Sequence[str] = SENTENCE_INDICATORS) -> str:
+        tot = rows[rows.group_type == "total"].set_index("indicator")
+        rows = tot.loc[list(indicators)].reset_index()
         values = [_num(v) for v in rows.ytd_yoy_pct]
         shorts = [t(f"stats.short.{i}", lang) for i in rows.indicator]
         names = "、".join(shorts) if lang == "zh" else join_list(shorts, "en")
