@@ -8,6 +8,7 @@ Matching uses the shared rules engine, vectorised over all enterprises in ``cw.s
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from datetime import date, datetime
 from importlib import resources
@@ -176,7 +177,7 @@ class PolicyService:
         latest = self.store.scalar("SELECT max(period) FROM monthly_value")
         return str(latest) if latest else f"{date.today().year - 1}-12"
 
-    def _scope_where(self, col: str) -> tuple[str, list[Any]]:
+    def _scope_where(self, col: str) -> tuple[str, builtins.list[Any]]:
         if self.cw.scope is None:
             return "TRUE", []
         if not self.cw.scope:
@@ -235,7 +236,7 @@ class PolicyService:
         self._inputs[key] = (inp, ent)
         return inp, ent
 
-    def _needs_annual(self, policies: list[Policy]) -> bool:
+    def _needs_annual(self, policies: builtins.list[Policy]) -> bool:
         names: set[str] = set()
         for p in policies:
             names |= p.rules.attributes()
@@ -351,7 +352,7 @@ class PolicyService:
         lang = self.cw.lang
         rows = []
         cat = list(self.catalog().values())
-        by_period: dict[str, list[Policy]] = {}
+        by_period: dict[str, builtins.list[Policy]] = {}
         for p in cat:
             by_period.setdefault(self._ref_period(p), []).append(p)
         found = False

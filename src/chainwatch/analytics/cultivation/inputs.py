@@ -114,9 +114,9 @@ def _events_flag(events: list[dict[str, Any]], d: date, years: int, mode: str, p
     hits = []
     for ev in events:
         when = _to_date(ev.get("date")) or (date(int(ev["year"]), 7, 1) if ev.get("year") else None)
-        year = when.year if when else None
         if when is None:
             continue
+        year = when.year
         in_window = (start.year <= year <= d.year) if ev.get("date") is None else (start <= when <= d)
         if in_window and pred(ev):
             hits.append(year)
@@ -307,9 +307,12 @@ def build_inputs(enterprises: pd.DataFrame, annual: pd.DataFrame, titles: pd.Dat
         if events is not None:
             for n_years in (2, 3):
                 start = window_start(d, n_years, mode)
-                row[f"equity_{n_years}y"] = WAN * sum(float(e.get("amount") or 0) for e in events
-                                                      if e.get("qualified", True) and _to_date(e.get("date"))
-                                                      and start <= _to_date(e.get("date")) <= d)
+                total = 0.0
+                for e in events:
+                    when = _to_date(e.get("date"))
+                    if e.get("qualified", True) and when is not None and start <= when <= d:
+                        total += float(e.get("amount") or 0)
+                row[f"equity_{n_years}y"] = WAN * total
         ns = _to_date(at.get("niche_start_date"))
         if ns is not None:
             row["niche_years"] = full_years(ns, win_end)

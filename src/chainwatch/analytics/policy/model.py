@@ -105,8 +105,9 @@ def parse_policy(data: Any, source: str) -> Policy:
         except ValueProblem as exc:
             bad(k, "bad_value", value=exc.value, expected=exc.expected, attribute=k)
             dates[k] = None
-    if dates.get("valid_from") and dates.get("valid_to") and dates["valid_from"] > dates["valid_to"]:
-        bad("valid_to", "policy_dates_order", valid_from=str(dates["valid_from"]), valid_to=str(dates["valid_to"]))
+    vf, vt = dates.get("valid_from"), dates.get("valid_to")
+    if vf is not None and vt is not None and vf > vt:
+        bad("valid_to", "policy_dates_order", valid_from=str(vf), valid_to=str(vt))
     mode = str(data.get("mode") or "no_application")
     if mode not in MODES:
         bad("mode", "policy_bad_mode", value=mode, allowed=", ".join(MODES))

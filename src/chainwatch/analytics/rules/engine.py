@@ -68,7 +68,7 @@ class Inputs:
             kind = meta.kind if meta else "number"
             if kind in ("category",):
                 codes, uniques = pd.factorize(s, use_na_sentinel=True)
-                cols[str(name)] = np.append(np.asarray(uniques, dtype=object), None)[codes]
+                cols[str(name)] = np.asarray(list(uniques) + [None], dtype=object)[codes]
                 cols[str(name) + "#codes"] = codes.astype(np.int32)
                 cols[str(name) + "#uniques"] = np.asarray(uniques, dtype=object).astype(str)
                 continue
@@ -307,7 +307,8 @@ class _Evaluator:
             val = col
         elif it.method == "map":
             if kind == "bool":
-                keys = np.where(np.isnan(col), None, np.where(col == 1.0, "true", "false")).astype(object)
+                keys = np.where(col == 1.0, "true", "false").astype(object)
+                keys[np.isnan(col)] = None
             else:
                 keys = col
             s = pd.Series(keys, dtype=object)

@@ -203,7 +203,7 @@ class _Parser:
         if cid in self.ids:
             self.bad(cid, "duplicate_id")
         self.ids.add(cid)
-        common = {"label": _label(raw.get("label")), "unconfirmed": _unconf(raw.get("unconfirmed")),
+        common: dict[str, Any] = {"label": _label(raw.get("label")), "unconfirmed": _unconf(raw.get("unconfirmed")),
                   "review": raw.get("review"), "enabled_by": raw.get("enabled_by"), "note": _label(raw.get("note")),
                   "applies": tuple(raw["applies"]) if raw.get("applies") else None}
         if common["review"] not in (None, "always", "on_pass"):
