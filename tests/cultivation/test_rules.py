@@ -277,3 +277,11 @@ def test_review_rounds_editable_through_settings():
     assert select("zjtx", date(2026, 6, 1), "review", s).ruleset == "zjtx-63-2022"
     assert select("zjtx", date(2026, 6, 1), "new", s).ruleset == "zjtx-2-2026"
     assert select("zjtx", date(2026, 6, 1), "review", S).ruleset == "zjtx-2-2026"
+
+
+def test_ratios_are_computed_in_decimal_arithmetic():
+    """0.0321万元 / 1.07万元 is exactly 3 %; binary division of the yuan values gives 2.9999999999999995 %."""
+    assert 0.0321 * 1e4 / (1.07 * 1e4) < 0.03  # the float pitfall this guards against
+    rows = [{"uscc": "A", "year": 2021, "revenue": 1.07, "rd_expense": 0.0321, "main_revenue": 0.856}]
+    f, _ = _inputs(rows)
+    assert f.loc["A", "rd_share_y1"] == 0.03 and f.loc["A", "main_share_y1"] == 0.8

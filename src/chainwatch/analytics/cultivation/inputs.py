@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -71,12 +72,25 @@ def normalise_attrs(at: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_QUANTUM = Decimal("0.0001")  # stored values are exact to 0.0001 (yuan or persons); finer digits are float noise
+
+
+def _dec(v: float) -> Decimal:
+    return Decimal(repr(float(v))).quantize(_QUANTUM)
+
+
 def _div(num: pd.Series, den: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """num / den, NaN when the denominator is zero or missing; second value flags a zero denominator."""
-    bad = den.isna() | (den <= 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = num / den.where(~bad)
-    return out, (den.notna() & (den <= 0) & num.notna())
+    """num / den in decimal arithmetic (cultivation.md §1.2), NaN when the denominator is zero or missing.
+
+    The second value flags a zero (or negative) denominator. Each stored value is read as the decimal it
+    was written as (to 0.0001), so 30万元 / 1000万元 is exactly 0.03, never 0.030000000000000002.
+    """
+    ok = num.notna() & den.notna() & (den > 0)
+    out = np.full(len(num), np.nan)
+    nv, dv = num.to_numpy(dtype=float), den.to_numpy(dtype=float)
+    for i in np.nonzero(ok.to_numpy())[0]:
+        out[i] = float(_dec(nv[i]) / _dec(dv[i]))
+    return pd.Series(out, index=num.index), (den.notna() & (den <= 0) & num.notna())
 
 
 def full_years(start: date | None, end: date) -> float:
