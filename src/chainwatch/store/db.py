@@ -63,6 +63,10 @@ class Store:
             raise ChainwatchError("db.corrupt", path=spath, detail=str(exc).splitlines()[0]) from exc
         except duckdb.Error as exc:
             raise ChainwatchError("db.corrupt", path=spath, detail=str(exc).splitlines()[0]) from exc
+        try:  # no progress bar on stdout: it would break --format json on long queries
+            con.execute("SET enable_progress_bar = false").fetchall()
+        except duckdb.Error:
+            pass
         store = cls(con, spath)
         if not read_only:
             store.migrate()
