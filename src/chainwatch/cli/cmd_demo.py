@@ -40,14 +40,20 @@ def register(app: typer.Typer) -> None:
 
         fmt = check_format(fmt)
         lang = resolve_lang(lang)
-        show = fmt == "table"
+        if fmt != "table":
+            result = run_demo(db, seed=seed, n_enterprises=enterprises, force=force, lang=lang)
+        else:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        def progress(kind: str, k: int, n: int) -> None:
-            if not show:
-                return
-            text = t("demo.generating", lang) if k < 0 else f"{k + 1}/{n} {t('demo.progress', lang, kind=kind)}"
-            err_console.print(f"[dim]{text}[/]", highlight=False)
+            with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                          console=err_console, transient=True) as bar:
+                task = bar.add_task(t("demo.generating", lang), total=None)
 
-        result = run_demo(db, seed=seed, n_enterprises=enterprises, force=force, lang=lang, progress=progress)
+                def progress(kind: str, k: int, n: int) -> None:
+                    text = t("demo.generating", lang) if k < 0 else t("demo.progress", lang, kind=kind)
+                    bar.update(task, description=text, total=n + 1, completed=k + 1)
+
+                result = run_demo(db, seed=seed, n_enterprises=enterprises, force=force, lang=lang,
+                                  progress=progress)
         emit(result, fmt, titles={"counts": t("demo.counts", lang),
                                   "headline": t("demo.headline", lang, label=result.meta.get("ytd_label", ""))})
