@@ -192,3 +192,19 @@ def test_plain_reader_roundtrip(tmp_path):
     t = read_plain(p)
     assert t.sectors == ["sec1", "sec2"] and t.y_labels == ["households"]
     np.testing.assert_allclose(IOModel(t).A, [[0.15, 0.25], [0.2, 0.05]])
+
+
+def test_mixed_precision_matches_double():
+    rng = np.random.default_rng(9)
+    n = 300
+    Z = rng.random((n, n)) * (rng.random((n, n)) < 0.3)
+    x = Z.sum(0) / 0.6
+    Y = np.maximum(x - Z.sum(1), 0)[:, None]
+    t = IOTable([str(i) for i in range(n)], Z, Y, Z.sum(1) + Y.ravel())
+    d, mx = IOModel(t), IOModel(t, precision="mixed")
+    dF = rng.normal(size=(n, 4))
+    for trans in (False, True):
+        a, b = d.solve(dF, trans=trans), mx.solve(dF, trans=trans)
+        assert np.linalg.norm(a - b) / np.linalg.norm(a) < 1e-13
+    with pytest.raises(ValueError):
+        IOModel(t, precision="half")

@@ -26,6 +26,7 @@ from chainwatch.service.result import Result
 
 _IO_CACHE: dict[tuple[str, float, str, bool], IOModel] = {}
 _NET_CACHE: dict[tuple[str, str], dict[str, Any]] = {}
+MIXED_FROM = 4000  # sectors from which IO tables are factorised in mixed precision
 AFFECTED_PCT = 0.1  # an enterprise counts as affected when it loses more than 0.1 % of capacity in a month
 VIA_KEYS = {0: "shock.via.origin", 1: "shock.via.supply", 2: "shock.via.demand", 3: "shock.via.link"}
 
@@ -39,7 +40,9 @@ def io_model(table: str, layout: str = "auto", domestic: bool = False, final: st
     key = (str(p.resolve()) + f"|{final}|{output}", p.stat().st_mtime, layout, domestic)
     if key not in _IO_CACHE:
         kw = {k: v for k, v in (("final", final), ("output", output)) if v}
-        _IO_CACHE[key] = IOModel(read_table(p, layout, **kw), domestic=domestic)
+        tab = read_table(p, layout, **kw)
+        # float32 factor + float64 refinement pays off from EXIOBASE-like sizes (bench/shock_bench.py)
+        _IO_CACHE[key] = IOModel(tab, domestic=domestic, precision="mixed" if tab.n >= MIXED_FROM else "double")
     return _IO_CACHE[key]
 
 
@@ -351,7 +354,7 @@ class ShockService:
                                  "output_change": total, "change_pct": 100 * total / float(x.sum()),
                                  "sectors_affected": int((np.abs(dx) > 1e-9 * max(1.0, abs(x).max())).sum())}])
         meta = self.cw.meta(units=m.table.unit or "table units", model=model, table=m.table.source,
-                            layout=m.table.layout, domestic=m.domestic, sectors=m.n)
+                            layout=m.table.layout, domestic=m.domestic, sectors=m.n, precision=m.precision)
         text = [t("shock.text.io", self.cw.lang, model=model, n=m.n, table=Path(m.table.source).name, dx=total,
                   pct=float(summary["change_pct"].iat[0]))]
         return Result(f"io {model}" if name == model else "shock", meta,
