@@ -202,3 +202,9 @@ def test_demo_city_assessment_and_pipeline(demo_db):
     assert order.is_monotonic_increasing
     fails = c[c["verdict"] == "does_not_qualify"]
     assert fails["unmet"].is_monotonic_increasing
+
+
+def test_candidates_rank_within_district(cw, small_city):
+    cand = cw.cultivation.candidates(tier="zjtx", date="2022-07-01").tables["candidates"]
+    for _d, g in cand.groupby("district"):
+        assert list(g.sort_values("rank")["district_rank"]) == list(range(1, len(g) + 1))

@@ -32,7 +32,7 @@ SettingsOpt = Annotated[Path | None, typer.Option("--settings", help="YAML file 
 SUMMARY_COLS = ["uscc", "name", "tier", "ruleset", "verdict_label", "score", "unmet", "unknown", "flags"]
 COND_COLS = ["tier", "condition", "text", "value", "rule", "status"]
 ITEM_COLS = ["tier", "item", "dimension", "text", "value", "band", "points", "max_points"]
-CAND_COLS = ["tier", "rank", "uscc", "name", "district_name", "verdict_label", "unmet", "unknown", "gap_index",
+CAND_COLS = ["tier", "rank", "district_rank", "uscc", "name", "district_name", "verdict_label", "unmet", "unknown", "gap_index",
              "lacking"]
 PIPE_COLS = ["level", "key", "name", "tier_label", "holders", "new_this_year", "expiring", "qualifies_not_held",
              "review_not_held"]

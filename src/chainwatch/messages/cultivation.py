@@ -88,6 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cultivation.col.label": ("维度", "dimension"),
     "cultivation.col.points_max": ("最高可得", "reachable"),
     "cultivation.col.rank": ("排名", "rank"),
+    "cultivation.col.district_rank": ("区内排名", "rank in district"),
     "cultivation.col.district_name": ("区县", "district"),
     "cultivation.col.gap_index": ("差距指数", "gap index"),
     "cultivation.col.lacking": ("欠缺", "lacking"),

@@ -214,7 +214,8 @@ class CultivationService:
         d = parse_date(date) or self.default_date()
         st = self.settings
         data, frame, notes, runs = self._run(d, application, tiers, st, chain=chain, district=district)  # type: ignore[arg-type]
-        cand = A.candidates(runs, frame, self.cw.lang, limit=limit)
+        cand = A.candidates(runs, frame, self.cw.lang, limit=limit,
+                            districts=data["enterprise"].set_index("uscc")["district"])
         if len(cand):
             ent = data["enterprise"][["uscc", "name", "district", "district_name"]]
             cand = cand.merge(ent, on="uscc", how="left")
@@ -222,7 +223,8 @@ class CultivationService:
             cand["chains"] = cand["uscc"].map(ch).fillna("")
             cand["tier_label"] = cand["tier"].map(lambda x: TIER_LABELS[x][0 if self.cw.lang == "zh" else 1])
             cand["verdict_label"] = cand["verdict"].map(lambda v: self._t(f"cultivation.verdict.{v}"))
-            cols = ["tier", "tier_label", "rank", "uscc", "name", "district", "district_name", "chains", "ruleset",
+            cols = ["tier", "tier_label", "rank", "district_rank", "uscc", "name", "district", "district_name", "chains",
+                    "ruleset",
                     "verdict", "verdict_label", "unmet", "unknown", "gap_index", "lacking"]
             cand = cand[cols]
         meta = self._meta(d, application, runs, st, chain=chain, district=district, limit=limit)

@@ -199,11 +199,14 @@ def details(runs: list[TierRun], uscc: str, lang: str = "zh") -> tuple[pd.DataFr
     return cdf, idf
 
 
-def candidates(runs: list[TierRun], frame: pd.DataFrame, lang: str = "zh", limit: int | None = 50) -> pd.DataFrame:
+def candidates(runs: list[TierRun], frame: pd.DataFrame, lang: str = "zh", limit: int | None = 50,
+               districts: pd.Series | None = None) -> pd.DataFrame:
     """Enterprises not holding the tier, ranked by closeness.
 
     Order: qualifies now, then needs manual review, then by fewest unmet conditions on the closest route,
-    the smallest summed relative shortfall, and the fewest undecided conditions.
+    the smallest summed relative shortfall, and the fewest undecided conditions. ``rank`` is the city
+    rank; with ``districts`` (uscc → district code) also ``district_rank``, the rank within the district
+    (computed before ``limit`` cuts the list).
     """
     rows = []
     for run in runs:
@@ -223,6 +226,8 @@ def candidates(runs: list[TierRun], frame: pd.DataFrame, lang: str = "zh", limit
         })
         df["verdict"] = df["status"].map(VERDICTS)
         df = df.sort_values(["_cls", "unmet", "gap_index", "unknown", "uscc"]).reset_index(drop=True)
+        if districts is not None:
+            df["district_rank"] = df.groupby(df["uscc"].map(districts).fillna("")).cumcount() + 1
         if limit:
             df = df.head(limit)
         gaps = gap_rows(ev, df["_pos"].to_numpy(), lang)
