@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("incomplete_base", "exclude", "Same-caliber base policy when an operating enterprise lacks a prior-year value: exclude (flagged) or zero."),
     Setting("derive_scope", False, "Derive 规上 membership from prior-year revenue >= 2,000万元 when no directory flag is imported (results labelled derived)."),
     Setting("rules_file", "", "Warning rules file (YAML or TOML); empty means the shipped default rule set."),
+    Setting("cultivation_settings", "", "YAML file overriding the tier-rule settings (unconfirmed [U] rules, review rounds); empty means the shipped defaults."),
     Setting("threads", 0, "DuckDB threads (0 = DuckDB's default)."),
 )
 

@@ -57,7 +57,7 @@ class CultivationService:
     def __init__(self, cw: Chainwatch, settings: dict[str, Any] | None = None) -> None:
         self.cw = cw
         self.store = cw.store
-        self.settings = load_settings(settings)
+        self.settings = load_settings(settings, file=cw.settings.cultivation_settings or None)
 
     # -- helpers -----------------------------------------------------------------------------------
     def _t(self, key: str, **params: Any) -> str:
