@@ -33,7 +33,7 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(web_db: str):  # noqa: ANN201
     from chainwatch.web import create_app
 
-    return create_app(db=web_db)
+    return create_app(db=web_db, warm=False)
 
 
 def login(app, username: str, password: str = citydata.PASSWORD) -> TestClient:  # noqa: ANN001

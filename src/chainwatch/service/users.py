@@ -290,18 +290,21 @@ class UserService:
             raise AuthenticationRequired()
         digest = _digest(token)
         rows = self.store.rows("""
-            SELECT s.username, s.csrf_token, s.last_seen, u.active
+            SELECT s.username, s.csrf_token, s.last_seen, u.active, u.role, u.display_name,
+                   (SELECT string_agg(district, ',' ORDER BY district) FROM web_user_district d
+                     WHERE d.username = s.username)
             FROM web_session s JOIN web_user u USING (username) WHERE s.token_sha256 = ?""", [digest])
         if not rows:
             raise AuthenticationRequired("web.session_expired")
-        username, csrf, last_seen, active = rows[0]
+        username, csrf, last_seen, active, role, display_name, districts = rows[0]
         now = datetime.now()
         if not active or now - last_seen > timedelta(minutes=self.session_minutes):
             self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
             raise AuthenticationRequired("web.session_expired")
         if now - last_seen > timedelta(seconds=30):
             self.store.execute("UPDATE web_session SET last_seen = ? WHERE token_sha256 = ?", [now, digest])
-        return self._principal(username, csrf, digest)
+        codes = tuple(d for d in (districts or "").split(",") if d)
+        return Principal(username, role, codes, display_name, csrf, digest)
 
     def end_session(self, token: str | None) -> None:
         if not token:
@@ -355,11 +358,14 @@ class UserService:
             params.append(district)
         scope, sp = self._scope_clause("e.district")
         df = self.store.df(f"""
-            SELECT e.uscc, e.name, e.district, r.name AS district_name, e.industry,
-                   (SELECT string_agg(DISTINCT s.chain_id, ',') FROM segment_enterprise se
-                      JOIN segment s USING (segment_id) WHERE se.uscc = e.uscc) AS chains
-            FROM enterprise e LEFT JOIN region r ON r.code = e.district
-            {where}{scope} ORDER BY e.name LIMIT {int(limit)}""", [*params, *sp])
+            WITH hits AS (
+                SELECT e.uscc, e.name, e.district, r.name AS district_name, e.industry
+                FROM enterprise e LEFT JOIN region r ON r.code = e.district
+                {where}{scope} ORDER BY e.name LIMIT {int(limit)})
+            SELECT h.*, string_agg(DISTINCT s.chain_id, ',') AS chains
+            FROM hits h LEFT JOIN segment_enterprise se ON se.uscc = h.uscc
+            LEFT JOIN segment s ON s.segment_id = se.segment_id
+            GROUP BY ALL ORDER BY h.name""", [*params, *sp])
         return Result("enterprises", self.cw.meta(q=q, district=district, count=len(df)), {"enterprises": df})
 
     def enterprise_card(self, uscc: str) -> dict[str, Any]:
@@ -395,12 +401,16 @@ class UserService:
             ORDER BY l.year DESC, l.annual_value DESC NULLS LAST""", [uscc, uscc, uscc])
         return Result("enterprise links", self.cw.meta(uscc=uscc, units={"money": "万元"}), {"links": df})
 
-    def data_version(self) -> str:
-        """Changes whenever data is imported or analytics persist results (for the dashboard's cache)."""
+    def data_version(self) -> tuple[str, str]:
+        """Two version stamps for the dashboard's cache: data (imports and other analytic writes) and
+        warnings (runs and lifecycle actions); each changes whenever its part of the database does."""
         row = self.store.rows("""SELECT (SELECT max(batch_id) FROM import_batch),
-            (SELECT max(ts) FROM audit_log WHERE action NOT IN ('login', 'logout', 'login.failed',
-             'login.throttled') AND action NOT LIKE 'user.%' AND action NOT LIKE 'web.%')""")[0]
-        return f"{row[0]}|{row[1]}"
+            max(ts) FILTER (WHERE action NOT LIKE 'warn%' AND action NOT IN ('login', 'logout', 'login.failed',
+                            'login.throttled', 'report', 'shock.save') AND action NOT LIKE 'user.%'
+                            AND action NOT LIKE 'web.%'),
+            max(ts) FILTER (WHERE action LIKE 'warn%')
+            FROM audit_log""")[0]
+        return f"{row[0]}|{row[1]}", f"{row[2]}"
 
     def record(self, action: str, obj: str | None = None, detail: str | None = None) -> None:
         """Append a web write to the audit log under the acting user."""

@@ -10,6 +10,7 @@ when it is missing, pages say so and keep their tables).
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -106,8 +107,12 @@ def _quote(value: str) -> str:
 
 
 def create_app(settings: Settings | None = None, db: str | Path | None = None, *,
-               cw: Chainwatch | None = None, pool_size: int = 8) -> FastAPI:
-    """Build the app over ``cw`` or over the database ``db`` (default: setting ``db``)."""
+               cw: Chainwatch | None = None, pool_size: int = 8, warm: bool = True) -> FastAPI:
+    """Build the app over ``cw`` or over the database ``db`` (default: setting ``db``).
+
+    With ``warm`` the overview and chain pages are computed in a background thread at start-up, so
+    the first visitors do not wait for the statistics (see :func:`chainwatch.web.views.warm_up`).
+    """
     settings = settings or (cw.settings if cw else load_settings())
     cw = cw or Chainwatch(db or settings.db, settings=settings, actor="web")
     app = FastAPI(
@@ -157,10 +162,18 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
 
-    @app.on_event("shutdown")
-    def _close() -> None:  # pragma: no cover - exercised by uvicorn
-        for store in list(state._pool.queue):
-            store.con.close()
+    if warm:
+        from chainwatch.web.views import warm_up
+
+        threading.Thread(target=warm_up, args=(state,), name="chainwatch-warm-up", daemon=True).start()
+    else:
+        state.warm_done.set()
+
+    @app.get("/api/health", tags=["auth"])
+    def _health() -> dict[str, object]:
+        """Liveness for monitors and scripts (no login needed, no data): version and warm-up state."""
+        return {"status": "ok", "version": chainwatch.__version__, "warm": state.warm_done.is_set(),
+                "charts": state.assets_ok}
 
     @app.get("/favicon.ico", include_in_schema=False)
     def _favicon() -> Response:

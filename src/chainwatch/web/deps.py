@@ -31,6 +31,8 @@ LANG_COOKIE = "cw_lang"
 LOGIN_CSRF_COOKIE = "cw_login_csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SCOPE_TTL = 60.0
+VERSION_TTL = 2.0
+SESSION_TTL = 5.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,39 @@ class WebState:
         self.uploads: dict[str, dict[str, Any]] = {}
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.warm_done = threading.Event()
+        self._version: tuple[float, tuple[str, str] | None] = (0.0, None)
+        self._sessions: dict[str, tuple[float, Principal]] = {}
+
+    def data_version(self, cw: Chainwatch) -> tuple[str, str]:
+        """(data, warnings) versions (see ``UserService.data_version``), re-read at most every 2 s."""
+        at, version = self._version
+        if version is None or time.monotonic() - at > VERSION_TTL:
+            version = cw.users.data_version()
+            self._version = (time.monotonic(), version)
+        return version
+
+    def session(self, cw: Chainwatch, token: str) -> Principal:
+        """The session's principal, re-checked against the database at most every few seconds.
+
+        The server holds the database exclusively, so sessions change only through this process;
+        logout, password and role changes call :meth:`forget_sessions`.
+        """
+        hit = self._sessions.get(token)
+        if hit and time.monotonic() - hit[0] < SESSION_TTL:
+            return hit[1]
+        principal = cw.users.session(token)
+        if len(self._sessions) > 10_000:
+            self._sessions.clear()
+        self._sessions[token] = (time.monotonic(), principal)
+        return principal
+
+    def forget_sessions(self) -> None:
+        self._sessions.clear()
+
+    def forget_version(self) -> None:
+        """Re-read the versions on the next request (after a write made through the web)."""
+        self._version = (0.0, None)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any], *, size: int = 512) -> Any:
         """Memoise ``compute()`` under ``key`` (which must include the data version), LRU-bounded."""
@@ -113,6 +148,7 @@ class WebState:
 
     def forget_scopes(self) -> None:
         self._scope_cache.clear()
+        self.forget_version()
 
 
 @dataclass
@@ -145,11 +181,12 @@ class Ctx:
             self._scope = self.state.scope_sets(self.cw, key)
         return self._scope
 
-    def cache_key(self, *parts: Any) -> tuple[Any, ...]:
-        """A cache key for this caller's view of ``parts`` at the current data version."""
+    def cache_key(self, *parts: Any, warnings: bool = False) -> tuple[Any, ...]:
+        """A cache key for this caller's view of ``parts`` at the current data (and warnings) version."""
         p = self.principal
         who = (p.role if p and p.role in ("district", "viewer") else "all", p.districts if p else ())
-        return (*parts, self.lang, who, self.cw.users.data_version())
+        data_v, warn_v = self.state.data_version(self.cw)
+        return (*parts, self.lang, who, data_v, warn_v if warnings else "")
 
     def check_enterprise(self, uscc: str) -> None:
         """Refuse enterprise-level access to an enterprise the caller may not see."""
@@ -186,7 +223,7 @@ def context(request: Request) -> Iterator[Ctx]:
         principal: Principal | None = None
         if token:
             try:
-                principal = base.users.session(token)
+                principal = state.session(base, token)
             except AuthenticationRequired:
                 principal = None
         if principal is None:

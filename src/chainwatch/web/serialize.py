@@ -9,9 +9,11 @@ are treated as having no districts: every enterprise is hidden from them.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chainwatch.errors import ChainwatchError, ValidationFailed
@@ -87,6 +89,22 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}, 429: {"model": ErrorEnvelope},
     503: {"model": ErrorEnvelope},
 }
+
+
+class JSONOut(JSONResponse):
+    """JSON with Chinese kept readable; NaN/inf become null (never invalid JSON)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
+        except ValueError:
+            text = json.dumps(_clean(content), ensure_ascii=False, separators=(",", ":"), default=str)
+        return text.encode("utf-8")
+
+
+def ok(data: Any, status_code: int = 200) -> JSONOut:
+    """The response of an API route (skips re-validating already serialized data)."""
+    return JSONOut(data, status_code=status_code)
 
 
 # -- serializers ------------------------------------------------------------------------------

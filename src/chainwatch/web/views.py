@@ -73,8 +73,16 @@ def section(ctx: Ctx, name: str, method: str, *args: Any, **kwargs: Any) -> dict
 
 def cached_section(ctx: Ctx, name: str, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     """:func:`section`, memoised per caller view and data version (statistics are costly)."""
-    key = ctx.cache_key(name, method, json.dumps([args, kwargs], sort_keys=True, default=str))
+    key = ctx.cache_key(name, method, json.dumps([args, kwargs], sort_keys=True, default=str),
+                        warnings=name == "risk")
     return ctx.state.cached(key, lambda: section(ctx, name, method, *args, **kwargs))  # type: ignore[no-any-return]
+
+
+def cached_call(ctx: Ctx, name: str, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """:func:`call`, memoised per caller view and data version (errors are raised, not cached)."""
+    key = ctx.cache_key("call", name, method, json.dumps([args, kwargs], sort_keys=True, default=str),
+                        warnings=name == "risk")
+    return ctx.state.cached(key, lambda: call(ctx, name, method, *args, **kwargs))  # type: ignore[no-any-return]
 
 
 def unavailable(ctx: Ctx, module: str) -> dict[str, Any]:
@@ -115,6 +123,11 @@ def headline(ctx: Ctx, period: str) -> dict[str, Any]:
 
 def overview(ctx: Ctx, period: str | None = None, months: int = 24) -> dict[str, Any]:
     """Headline statistics, monthly trend, warnings by level, chains at a glance, data status."""
+    key = ctx.cache_key("overview", period, months, warnings=True)
+    return ctx.state.cached(key, lambda: _overview(ctx, period, months))  # type: ignore[no-any-return]
+
+
+def _overview(ctx: Ctx, period: str | None, months: int) -> dict[str, Any]:
     p = latest_period(ctx, period)
     out: dict[str, Any] = {"meta": ctx.cw.meta(command="overview", period=p, units={"money": "万元"})}
     info = ctx.cw.data.info().to_dict()
@@ -156,7 +169,7 @@ LEVEL_NAMES = ("blue", "yellow", "orange", "red")
 
 def warnings_summary(ctx: Ctx, period: str) -> dict[str, Any]:
     """Counts by level for the overview pie (one row per level) plus the risk summary."""
-    out = section(ctx, "risk", "summary", period)
+    out = dict(cached_section(ctx, "risk", "summary", period))
     if "unavailable" in out:
         return out
     meta = out.get("meta", {})
@@ -196,12 +209,12 @@ def chain_detail(ctx: Ctx, chain_id: str) -> dict[str, Any]:
         out["warnings"] = section(ctx, "risk", "list", subject_level="chain")
         return out
 
-    return ctx.state.cached(ctx.cache_key("chain", chain_id), compute)  # type: ignore[no-any-return]
+    return ctx.state.cached(ctx.cache_key("chain", chain_id, warnings=True), compute)  # type: ignore[no-any-return]
 
 
 # -- enterprises ------------------------------------------------------------------------------
 def enterprises(ctx: Ctx, q: str | None, district: str | None, limit: int) -> dict[str, Any]:
-    return serialize_result(ctx.cw.users.directory(q, district=district, limit=limit), ctx)
+    return cached_call(ctx, "users", "directory", q, district=district, limit=limit)
 
 
 def enterprise_profile(ctx: Ctx, uscc: str) -> dict[str, Any]:
@@ -253,3 +266,29 @@ def policy_match(ctx: Ctx, policy_id: str, period: str | None) -> dict[str, Any]
     if policy_id not in {p.get("policy_id") for p in call(ctx, "policy", "list").get("policies", [])}:
         raise NotFound("error.not_found", what=policy_id)
     return cached_section(ctx, "policy", "match", policy_id, period)
+
+
+# -- warm-up ----------------------------------------------------------------------------------
+def warm_up(state: Any) -> None:
+    """Fill the cache with the overview, chain list and chain pages for analysts, viewers and every
+    district set of the district officials (in the default language)."""
+    from chainwatch.service.users import Principal
+
+    store = state.acquire()
+    try:
+        base = state.facade(store, lang=state.settings.lang, actor="web", scope=None)
+        principals = [Principal("warm-up", "analyst"), Principal("warm-up", "viewer")]
+        users = base.users.list().tables["users"]
+        for codes in sorted({str(d) for d in users.loc[users.role == "district", "districts"]}):
+            principals.append(Principal("warm-up", "district", tuple(c for c in codes.split(",") if c)))
+        for p in principals:
+            cw = state.facade(store, lang=state.settings.lang, actor="warm-up", scope=p.scope)
+            ctx = Ctx(None, state, cw, state.settings.lang, p)  # type: ignore[arg-type]
+            overview(ctx)
+            for c in chains_list(ctx).get("chains", []):
+                chain_detail(ctx, c["chain_id"])
+    except Exception:  # never let warming up break the server
+        log.exception("warm-up failed")
+    finally:
+        state.release(store)
+        state.warm_done.set()

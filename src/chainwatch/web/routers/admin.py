@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from chainwatch.i18n import t
 from chainwatch.web.deps import Admin
 from chainwatch.web.pages import render
-from chainwatch.web.serialize import RESPONSES, ResultOut, UserIn, UserPatch, serialize_result
+from chainwatch.web.serialize import RESPONSES, ResultOut, UserIn, UserPatch, ok, serialize_result
 
 router = APIRouter()
 
@@ -22,7 +22,7 @@ def _codes(raw: str | None) -> list[str]:
 @router.get("/api/users", response_model=ResultOut, responses=RESPONSES, tags=["admin"])
 def list_users(ctx: Admin) -> dict[str, Any]:
     """Accounts with role and districts (never password hashes)."""
-    return serialize_result(ctx.cw.users.list(), ctx)
+    return ok(serialize_result(ctx.cw.users.list(), ctx))
 
 
 @router.post("/api/users", response_model=ResultOut, status_code=201, responses=RESPONSES, tags=["admin"])
@@ -30,7 +30,7 @@ def add_user(ctx: Admin, body: UserIn) -> dict[str, Any]:
     """Create an account; district officials need at least one district code."""
     result = ctx.cw.users.add(body.username, body.password, body.role, districts=body.districts,
                               display_name=body.display_name)
-    return serialize_result(result, ctx)
+    return ok(serialize_result(result, ctx), 201)
 
 
 @router.patch("/api/users/{username}", response_model=ResultOut, responses=RESPONSES, tags=["admin"])
@@ -42,13 +42,15 @@ def update_user(ctx: Admin, username: str, body: UserPatch) -> dict[str, Any]:
     result = users.update(username, role=body.role, districts=body.districts, active=body.active,
                           display_name=body.display_name)
     ctx.state.forget_scopes()
-    return serialize_result(result, ctx)
+    ctx.state.forget_sessions()
+    return ok(serialize_result(result, ctx))
 
 
 @router.delete("/api/users/{username}", status_code=204, responses=RESPONSES, tags=["admin"])
 def remove_user(ctx: Admin, username: str) -> Response:
     """Delete an account (the last active administrator cannot be removed)."""
     ctx.cw.users.remove(username)
+    ctx.state.forget_sessions()
     return Response(status_code=204)
 
 
@@ -56,7 +58,7 @@ def remove_user(ctx: Admin, username: str) -> Response:
 def audit(ctx: Admin, actor: str | None = None,
           limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
     """The newest audit-log entries: logins, user changes, imports, warning actions, every web write."""
-    return serialize_result(ctx.cw.users.audit_log(limit=limit, actor=actor), ctx)
+    return ok(serialize_result(ctx.cw.users.audit_log(limit=limit, actor=actor), ctx))
 
 
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
@@ -88,6 +90,7 @@ def admin_remove(ctx: Admin, username: str) -> Response:
 
     try:
         ctx.cw.users.remove(username)
+        ctx.state.forget_sessions()
     except ChainwatchError as exc:
         return admin_page(ctx, error=exc.message(ctx.lang))
     return RedirectResponse(f"/admin?flash={t('web.admin.saved', ctx.lang)}", status_code=303)

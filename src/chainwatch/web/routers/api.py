@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from chainwatch.errors import NotFound
 from chainwatch.web import views
 from chainwatch.web.deps import Analyst, EntCtx, Viewer, Writer
-from chainwatch.web.serialize import RESPONSES, ResultOut
+from chainwatch.web.serialize import RESPONSES, ResultOut, ok
 
 router = APIRouter(prefix="/api", responses=RESPONSES)
 
@@ -23,7 +23,7 @@ Period = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY
 def overview(ctx: Viewer, period: Period = None,
              months: Annotated[int, Query(ge=3, le=60)] = 24) -> dict[str, Any]:
     """Headline statistics, monthly trend, warnings by level, chains at a glance, data status."""
-    return views.overview(ctx, period, months)
+    return ok(views.overview(ctx, period, months))
 
 
 @router.get("/stats", response_model=ResultOut, tags=["stats"])
@@ -31,7 +31,7 @@ def stats(ctx: Viewer, period: Period = None,
           by: Annotated[str, Query(max_length=100, description="total, chain, segment, cluster, district, industry, size (comma list)")] = "total",
           indicators: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
     """Same-caliber statistics of a period (当月/累计同比, shares, contribution), by grouping."""
-    return views.call(ctx, "stats", "compute", views.latest_period(ctx, period), by, indicators)
+    return ok(views.cached_call(ctx, "stats", "compute", views.latest_period(ctx, period), by, indicators))
 
 
 @router.get("/stats/series", response_model=ResultOut, tags=["stats"])
@@ -42,7 +42,7 @@ def stats_series(ctx: Viewer, by: Annotated[str, Query(max_length=20)] = "total"
     """Monthly trend of one group and indicator over the official periods."""
     end_p = views.latest_period(ctx, end)
     start_p = start or views.months_before(end_p, 24) if end_p else None
-    return views.call(ctx, "stats", "series", by, key, indicator, start_p, end_p)
+    return ok(views.cached_call(ctx, "stats", "series", by, key, indicator, start_p, end_p))
 
 
 @router.get("/trade", response_model=ResultOut, tags=["trade"])
@@ -50,20 +50,20 @@ def trade(ctx: Viewer, period: Period = None,
           by: Annotated[str, Query(pattern="^(group|country|chain|segment|hs)$")] = "group",
           flow: Annotated[str, Query(pattern="^(all|import|export)$")] = "all") -> dict[str, Any]:
     """Imports and exports by partner group, country, chain, segment or HS: levels, shares, growth."""
-    return views.trade(ctx, period, by, flow)
+    return ok(views.trade(ctx, period, by, flow))
 
 
 @router.get("/trade/dependence", response_model=ResultOut, tags=["trade"])
 def trade_dependence(ctx: Viewer, period: Period = None,
                      chain: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
     """Import dependence of every segment by origin country (HHI, CR1) with explanations."""
-    return views.call(ctx, "trade", "segment_dependence", period, chain=chain)
+    return ok(views.call(ctx, "trade", "segment_dependence", period, chain=chain))
 
 
 @router.get("/simulation", response_model=ResultOut, tags=["simulation"])
 def simulation_options(ctx: Viewer) -> dict[str, Any]:
     """What can be shocked: chains and segments, districts, countries; and saved runs."""
-    return views.simulation_options(ctx)
+    return ok(views.simulation_options(ctx))
 
 
 @router.post("/simulation/run", response_model=ResultOut, tags=["simulation"])
@@ -71,20 +71,20 @@ def simulation_run(ctx: Writer, scenario: Annotated[dict[str, Any], Body(
         examples=[{"name": "Japan chips", "model": "cascade", "horizon_months": 6,
                    "shocks": [{"target": "country", "id": "JPN", "capacity_pct": 20, "months": 3}]}])]) -> dict[str, Any]:
     """Run a disruption scenario (same format as scenario files, see docs/shock.md): who is hit, how much."""
-    return views.call(ctx, "shock", "run", scenario)
+    return ok(views.call(ctx, "shock", "run", scenario))
 
 
 @router.get("/chains", response_model=ResultOut, tags=["chains"])
 def chains(ctx: Viewer) -> dict[str, Any]:
     """Per chain: coverage, missing and weak links, local supply, import dependence, risk level."""
-    return views.chains_list(ctx)
+    return ok(views.chains_list(ctx))
 
 
 @router.get("/chains/{chain_id}", response_model=ResultOut, tags=["chains"])
 def chain(ctx: Viewer, chain_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
     """One chain: segment graph (nodes with risk level), segments, leaders, weak and missing links,
     critical segments and enterprises, bottleneck items, chain warnings."""
-    return views.chain_detail(ctx, chain_id)
+    return ok(views.chain_detail(ctx, chain_id))
 
 
 @router.get("/enterprises", response_model=ResultOut, tags=["enterprises"])
@@ -92,20 +92,20 @@ def enterprises(ctx: EntCtx, q: Annotated[str | None, Query(max_length=100)] = N
                 district: Annotated[str | None, Query(max_length=12)] = None,
                 limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
     """Enterprise directory (search by name or USCC); district officials see their districts only."""
-    return views.enterprises(ctx, q, district, limit)
+    return ok(views.enterprises(ctx, q, district, limit))
 
 
 @router.get("/enterprises/{uscc}", response_model=ResultOut, tags=["enterprises"])
 def enterprise(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> dict[str, Any]:
     """Enterprise profile: card, monthly indicators, supply links, warnings, tier assessment."""
-    return views.enterprise_profile(ctx, uscc)
+    return ok(views.enterprise_profile(ctx, uscc))
 
 
 @router.get("/enterprises/{uscc}/series", response_model=ResultOut, tags=["enterprises"])
 def enterprise_series(ctx: EntCtx, uscc: str) -> dict[str, Any]:
     """One enterprise's monthly indicators with its own year-on-year change."""
     ctx.check_enterprise(uscc)
-    return views.call(ctx, "stats", "enterprise_series", uscc)
+    return ok(views.cached_call(ctx, "stats", "enterprise_series", uscc))
 
 
 @router.get("/cultivation", response_model=ResultOut, tags=["cultivation"])
@@ -115,34 +115,34 @@ def cultivation(ctx: Viewer, tier: Annotated[str | None, Query(max_length=20)] =
                 limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     """Tier pipeline (holders, new, expiring, qualifying non-holders by district and chain) and the
     candidates closest to each tier (not for viewers)."""
-    return views.cultivation(ctx, tier, chain, district, limit)
+    return ok(views.cultivation(ctx, tier, chain, district, limit))
 
 
 @router.get("/cultivation/gap/{uscc}", response_model=ResultOut, tags=["cultivation"])
 def cultivation_gap(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)],
                     tier: Annotated[str | None, Query(max_length=20)] = None) -> dict[str, Any]:
     """What one enterprise must change to reach the next tier (or ``tier``)."""
-    return views.gap(ctx, uscc, tier)
+    return ok(views.gap(ctx, uscc, tier))
 
 
 @router.get("/policies", response_model=ResultOut, tags=["policy"])
 def policies(ctx: Viewer) -> dict[str, Any]:
     """Support policies in the catalogue (shipped examples and loaded ones), with validity and mode."""
-    return views.call(ctx, "policy", "list")
+    return ok(views.cached_call(ctx, "policy", "list"))
 
 
 @router.get("/policies/{policy_id}", response_model=ResultOut, tags=["policy"])
 def policy_match(ctx: Viewer, policy_id: Annotated[str, Path(max_length=100, pattern=r"^[\w.-]+$")],
                  period: Period = None) -> dict[str, Any]:
     """Who qualifies for a policy without applying (免申即享): eligible, near misses, undecidable, payout."""
-    return views.policy_match(ctx, policy_id, period)
+    return ok(views.policy_match(ctx, policy_id, period))
 
 
 @router.get("/enterprises/{uscc}/policies", response_model=ResultOut, tags=["policy"])
 def enterprise_policies(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> dict[str, Any]:
     """Every policy an enterprise qualifies for, nearly qualifies for, or cannot be decided on, and why."""
     ctx.check_enterprise(uscc)
-    return views.call(ctx, "policy", "for_enterprise", uscc)
+    return ok(views.call(ctx, "policy", "for_enterprise", uscc))
 
 
 REPORT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from chainwatch.errors import ChainwatchError, PermissionDenied
 from chainwatch.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnyCtx, Viewer
 from chainwatch.web.pages import render
-from chainwatch.web.serialize import RESPONSES, LoginIn, LoginOut, UserOut, serialize_user
+from chainwatch.web.serialize import RESPONSES, LoginIn, LoginOut, UserOut, ok, serialize_user
 
 router = APIRouter()
 
@@ -69,6 +69,7 @@ def login_submit(ctx: AnyCtx, username: Annotated[str, Form()] = "", password: A
 @router.post("/logout", include_in_schema=False)
 def logout_page(ctx: Viewer) -> Response:
     ctx.cw.users.end_session(ctx.request.cookies.get(SESSION_COOKIE))
+    ctx.state.forget_sessions()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -96,6 +97,7 @@ def api_logout(ctx: Viewer) -> Response:
     auth = ctx.request.headers.get("authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else ctx.request.cookies.get(SESSION_COOKIE)
     ctx.cw.users.end_session(token)
+    ctx.state.forget_sessions()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -104,4 +106,4 @@ def api_logout(ctx: Viewer) -> Response:
 @router.get("/api/auth/me", response_model=UserOut, responses=RESPONSES, tags=["auth"])
 def api_me(ctx: Viewer) -> dict:
     """The logged-in user, role, districts and CSRF token."""
-    return serialize_user(ctx.user, with_csrf=True)
+    return ok(serialize_user(ctx.user, with_csrf=True))

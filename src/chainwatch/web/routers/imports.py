@@ -23,7 +23,7 @@ from chainwatch.errors import ChainwatchError, InputError, NotFound, ValidationF
 from chainwatch.service.result import rows_of
 from chainwatch.web.deps import Ctx, Importer
 from chainwatch.web.pages import render
-from chainwatch.web.serialize import RESPONSES, ResultOut, serialize_result
+from chainwatch.web.serialize import RESPONSES, ResultOut, ok, serialize_result
 
 router = APIRouter()
 UPLOAD_TTL = 3600.0
@@ -121,8 +121,8 @@ def confirm_upload(ctx: Ctx, upload_id: str, skip_invalid: bool) -> dict[str, An
 def import_history(ctx: Importer) -> dict[str, Any]:
     """Import kinds with their columns, and the history of imports."""
     data = ctx.cw.data
-    return serialize_result({"meta": ctx.cw.meta(command="imports"), "kinds": data.kinds(),
-                             "history": rows_of(data.history())}, ctx)
+    return ok(serialize_result({"meta": ctx.cw.meta(command="imports"), "kinds": data.kinds(),
+                                "history": rows_of(data.history())}, ctx))
 
 
 @router.post("/api/imports", response_model=ResultOut, responses=RESPONSES, tags=["imports"])
@@ -131,13 +131,13 @@ def api_validate(ctx: Importer, kind: Annotated[str, Form()], file: Annotated[Up
                  skip_invalid: Annotated[bool, Form()] = False) -> dict[str, Any]:
     """Upload a CSV/XLSX file and validate it (nothing is written): the report, row-level errors and an
     ``upload_id`` to confirm with."""
-    return validate_upload(ctx, file, kind, unit, encoding, skip_invalid)
+    return ok(validate_upload(ctx, file, kind, unit, encoding, skip_invalid))
 
 
 @router.post("/api/imports/{upload_id}/confirm", response_model=ResultOut, responses=RESPONSES, tags=["imports"])
 def api_confirm(ctx: Importer, upload_id: str, skip_invalid: bool = False) -> dict[str, Any]:
     """Import a validated upload (atomic; with errors only when ``skip_invalid``)."""
-    return confirm_upload(ctx, upload_id, skip_invalid)
+    return ok(confirm_upload(ctx, upload_id, skip_invalid))
 
 
 def _page(ctx: Ctx, result: dict[str, Any] | None = None, error: str | None = None,

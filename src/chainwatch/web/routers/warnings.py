@@ -18,7 +18,7 @@ from chainwatch.i18n import t
 from chainwatch.web import views
 from chainwatch.web.deps import Ctx, Viewer, Writer
 from chainwatch.web.pages import render
-from chainwatch.web.serialize import RESPONSES, ResultOut
+from chainwatch.web.serialize import RESPONSES, ResultOut, ok
 
 router = APIRouter()
 ACTIONS = ("ack", "assign", "confirm", "no_impact", "resolve", "comment", "override")
@@ -47,7 +47,7 @@ class ActionIn(BaseModel):
 
 def _list(ctx: Ctx, level: str | None, state: str | None, subject_level: str | None, period: str | None,
           include_closed: bool, limit: int) -> dict[str, Any]:
-    return views.call(ctx, "risk", "list", level=level, state=state, period=period, subject_level=subject_level,
+    return views.cached_call(ctx, "risk", "list", level=level, state=state, period=period, subject_level=subject_level,
                       include_closed=include_closed or state == "resolved", limit=limit)
 
 
@@ -61,7 +61,9 @@ def _show(ctx: Ctx, wid: int) -> dict[str, Any]:
 def _act(ctx: Ctx, wid: int, action: str, fields: dict[str, Any]) -> dict[str, Any]:
     _show(ctx, wid)
     clean = {k: v for k, v in fields.items() if v not in (None, "")}
-    return views.call(ctx, "risk", "transition", wid, action, actor=ctx.user.username, **clean)
+    result = views.call(ctx, "risk", "transition", wid, action, actor=ctx.user.username, **clean)
+    ctx.state.forget_version()
+    return result
 
 
 @router.get("/api/warnings", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
@@ -69,20 +71,20 @@ def list_warnings(ctx: Viewer, level: LevelQ = None, state: StateQ = None, subje
                   period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
                   include_closed: bool = False, limit: Annotated[int, Query(ge=1, le=10000)] = 500) -> dict[str, Any]:
     """Warnings, worst first (open ones unless ``include_closed`` or ``state=resolved``)."""
-    return _list(ctx, level, state, subject_level, period, include_closed, limit)
+    return ok(_list(ctx, level, state, subject_level, period, include_closed, limit))
 
 
 @router.get("/api/warnings/summary", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
 def warnings_summary(ctx: Viewer, period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None) -> dict[str, Any]:
     """Counts by level and subject for a period; new, cleared, resolved, open and overdue."""
     p = views.latest_period(ctx, period)
-    return views.warnings_summary(ctx, p) if p else {"meta": ctx.cw.meta(command="warnings.summary")}
+    return ok(views.warnings_summary(ctx, p) if p else {"meta": ctx.cw.meta(command="warnings.summary")})
 
 
 @router.get("/api/warnings/{wid}", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
 def show_warning(ctx: Viewer, wid: WarningId) -> dict[str, Any]:
     """One warning: explanation, evidence, grade history and its audit trail (events)."""
-    return _show(ctx, wid)
+    return ok(_show(ctx, wid))
 
 
 @router.post("/api/warnings/{wid}/{action}", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
@@ -91,7 +93,7 @@ def act_on_warning(ctx: Writer, wid: WarningId,
                    body: ActionIn | None = None) -> dict[str, Any]:
     """Apply a lifecycle action: ack (new → acknowledged), assign (owner), confirm / no_impact (note),
     resolve (note, code), comment (note), override (grade, note)."""
-    return _act(ctx, wid, action, (body or ActionIn()).model_dump())
+    return ok(_act(ctx, wid, action, (body or ActionIn()).model_dump()))
 
 
 # -- pages ------------------------------------------------------------------------------------
