@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         app_ = create_app(settings, cw=cw)
         console.print(t("web.cli.serving", lang, host=settings.host, port=settings.port, db=cw.db_path))
         uvicorn.run(app_, host=settings.host, port=int(settings.port), log_level="warning",
-                    proxy_headers=False, server_header=False)
+                    proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False)
 
     users = typer.Typer(help="Web accounts: add, list, passwd, set, remove. 网页用户管理。", no_args_is_help=True)
     app.add_typer(users, name="users")
