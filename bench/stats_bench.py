@@ -117,8 +117,8 @@ def handwritten_sql(year: int, month: int) -> str:
                     cal.append(f"CASE WHEN in_{s}{k} THEN {i}_{s}{k} ELSE 0 END AS L_{i}_{s}")
     sums = ["count(*) FILTER (WHERE in_c0) AS n_enterprises", "count(*) FILTER (WHERE in_m0) AS n_month_enterprises",
             "count(*) FILTER (WHERE new_c0) AS n_new", "count(*) FILTER (WHERE inc_c0) AS n_incomplete_base",
-            "count(*) FILTER (WHERE in_c0 AND profit_c0 < 0) AS n_loss",
-            "coalesce(-sum(profit_c0) FILTER (WHERE in_c0 AND profit_c0 < 0), 0) AS loss_total"]
+            "count(*) FILTER (WHERE in_c0 AND profit_c0 < -1e-6) AS n_loss",
+            "coalesce(-sum(profit_c0) FILTER (WHERE in_c0 AND profit_c0 < -1e-6), 0) AS loss_total"]
     for i in IND:
         for s in ss:
             sums.append(f"sum(L_{i}_{s}) AS L_{i}_{s}")
@@ -127,7 +127,7 @@ def handwritten_sql(year: int, month: int) -> str:
                 if i == "value_added":
                     sums += [f"coalesce(sum(N_{i}_{s}{k} / (X_{s}{k} / 100)) FILTER (WHERE use_{s}{k}), 0) AS C_{i}_{s}{k}",
                              f"count(*) FILTER (WHERE use_{s}{k} AND X_{s}{k} IS NULL) AS XM_{i}_{s}{k}"]
-        eps = f"greatest(abs(N_{i}_c0), abs(D_{i}_c0)) * 1e-9"
+        eps = f"greatest(greatest(abs(N_{i}_c0), abs(D_{i}_c0)) * 1e-9, 1e-6)"
         sums += [f"count(*) FILTER (WHERE use_c0 AND N_{i}_c0 - D_{i}_c0 > {eps}) AS {i}__n_growing",
                  f"count(*) FILTER (WHERE use_c0 AND D_{i}_c0 - N_{i}_c0 > {eps}) AS {i}__n_declining"]
 

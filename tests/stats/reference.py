@@ -132,8 +132,8 @@ def reference_stats(f: dict[str, pd.DataFrame], year: int, month: int, by: list[
             c0 = sub[(0, "c")]
             base = {"group_type": g, "group_id": str(gid), "n_enterprises": len(c0),
                     "n_month_enterprises": len(sub[(0, "m")]), "n_new": int(c0.new.sum()),
-                    "n_incomplete_base": int(c0.inc.sum()), "n_loss": int((c0.profit < 0).sum()),
-                    "loss_total": float(-c0.profit[c0.profit < 0].sum())}
+                    "n_incomplete_base": int(c0.inc.sum()), "n_loss": int((c0.profit < -1e-6).sum()),
+                    "loss_total": float(-c0.profit[c0.profit < -1e-6].sum())}
             for ind in indicators:
                 row = dict(base, indicator=ind)
                 tot = {key: e for key, e in cal.items()}
@@ -164,7 +164,7 @@ def reference_stats(f: dict[str, pd.DataFrame], year: int, month: int, by: list[
                 row["base_share_pct"] = _r(c0[f"D_{ind}"].sum(), abs(tot[(0, "c")][f"D_{ind}"].sum()))
                 used = c0[c0.use]
                 diff = used[f"N_{ind}"] - used[f"D_{ind}"]
-                tol = np.maximum(used[f"N_{ind}"].abs(), used[f"D_{ind}"].abs()) * 1e-9  # float noise = flat
+                tol = np.maximum(np.maximum(used[f"N_{ind}"].abs(), used[f"D_{ind}"].abs()) * 1e-9, 1e-6)
                 row["n_growing"] = int((diff > tol).sum())
                 row["n_declining"] = int((-diff > tol).sum())
                 row["basis"] = "comparable" if cmp0 else "current"

@@ -31,6 +31,7 @@ GROUP_FIELDS: tuple[str, ...] = (
 )
 F64 = "float64"
 FLAT_TOL = 1e-9  # relative difference below which an enterprise counts as neither growing nor declining
+ABS_TOL = 1e-6  # absolute tolerance (1e-6 万元 = 0.01 yuan): sums of cents that cancel out are 0, not a loss
 
 
 def _null() -> Any:
@@ -67,8 +68,8 @@ def group_sums(caliber: Table, members: Table, indicators: Sequence[str], *, yea
         "n_month_enterprises": j.in_m0.sum(),
         "n_new": j.new_c0.sum(),
         "n_incomplete_base": j.inc_c0.sum(),
-        "n_loss": (j.in_c0 & (j.profit_c0 < 0)).sum(),
-        "loss_total": (-j.profit_c0).sum(where=j.in_c0 & (j.profit_c0 < 0)).fill_null(0.0),
+        "n_loss": (j.in_c0 & (j.profit_c0 < -ABS_TOL)).sum(),
+        "loss_total": (-j.profit_c0).sum(where=j.in_c0 & (j.profit_c0 < -ABS_TOL)).fill_null(0.0),
     }
     for ind in indicators:
         for s in ("m", "c"):
@@ -83,7 +84,7 @@ def group_sums(caliber: Table, members: Table, indicators: Sequence[str], *, yea
                     aggs[f"XM_{ind}_{s}{k}"] = (use & x.isnull()).sum()
         n, d = j[f"N_{ind}_c0"], j[f"D_{ind}_c0"]
         use = j.use_c0
-        eps = ibis.greatest(n.abs(), d.abs()) * FLAT_TOL  # equal up to float noise counts as flat
+        eps = ibis.greatest(ibis.greatest(n.abs(), d.abs()) * FLAT_TOL, ABS_TOL)  # float noise counts as flat
         aggs[f"{ind}__n_growing"] = (use & (n - d > eps)).sum()
         aggs[f"{ind}__n_declining"] = (use & (d - n > eps)).sum()
     return j.group_by(["group_type", "group_id"]).aggregate(**aggs)
