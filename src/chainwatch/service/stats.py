@@ -257,7 +257,8 @@ class StatsService:
         a, b = Period.parse(start), Period.parse(end)
         if a > b:
             raise InputError("stats.bad_range", start=str(a), end=str(b))
-        out, cur = [], a
+        out: list[Period] = []
+        cur = a
         while cur <= b:
             if cur.month != 1 or cur == b:
                 q = Period(cur.year, max(cur.month, 2))
