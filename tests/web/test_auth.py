@@ -106,3 +106,19 @@ def test_chinese_by_default_english_by_switch(app, city):
     assert "Chains" in c.get("/chains").text  # the cookie keeps English
     assert c.get("/api/chains/nope").json()["error"]["message"].startswith("Chain") or \
         "nope" in c.get("/api/chains/nope").json()["error"]["message"]
+
+
+def test_missing_chart_library_is_explained_and_tables_still_work(web_db, monkeypatch, city):
+    import chainwatch.web.app as web_app
+    from chainwatch.web import create_app
+
+    monkeypatch.setattr(web_app, "echarts_present", lambda: False)
+    app2 = create_app(db=web_db, warm=False)
+    c = TestClient(app2, raise_server_exceptions=False)
+    token = c.post("/api/auth/login", json={"username": "analyst", "password": city.PASSWORD}).json()["token"]
+    r = c.get("/chains", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    assert 'id="assets-missing"' in r.text and "npm ci" in r.text
+    assert "vendor/echarts.min.js" not in r.text.split('id="assets-missing"')[0]  # no broken script tag
+    assert 'id="chains-table"' in r.text
+    assert c.get("/api/health").json()["charts"] is False

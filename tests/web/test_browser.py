@@ -24,8 +24,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="module")
-def server(app) -> Iterator[str]:
+def _serve(app) -> Iterator[str]:
     import uvicorn
 
     from chainwatch.web.assets import echarts_present
@@ -44,6 +43,32 @@ def server(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(app) -> Iterator[str]:
+    yield from _serve(app)
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_db, tmp_path_factory, city) -> Iterator[str]:
+    """The demo city (tests/conftest.py) with three months of warnings and an analyst account."""
+    from chainwatch.service import Chainwatch
+    from chainwatch.web import create_app
+
+    path = tmp_path_factory.mktemp("demo_web") / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    with Chainwatch(path, actor="test") as cw:
+        last = cw.data.latest_period()
+        y, m = int(last[:4]), int(last[5:])
+        for k in (2, 1, 0):
+            cw.risk.run(f"{y}-{m - k:02d}")
+        cw.users.add("analyst", city.PASSWORD, "analyst")
+        chain = cw.store.scalar("SELECT chain_id FROM chain ORDER BY chain_id LIMIT 1")
+        uscc = cw.store.scalar("SELECT uscc FROM segment_enterprise ORDER BY uscc LIMIT 1")
+    app = create_app(db=path, warm=False)
+    for base in _serve(app):
+        yield base, chain, uscc
 
 
 @pytest.fixture(scope="module")
@@ -194,5 +219,30 @@ def test_language_switch_and_district_scope(browser, server, city):
         assert all(city.NAMES[u] not in names for u in city.IN_B)
         assert all(city.NAMES[u] in names for u in city.IN_A)
         assert "Enterprises" in s.page.inner_text("h1")
+    finally:
+        s.close()
+
+
+def test_demo_city_pages_render_charts(browser, demo_server, city):
+    base, chain, uscc = demo_server
+    s = Session(browser, base, "analyst", city.PASSWORD)
+    try:
+        assert s.chart("#chart-trend") >= 12
+        assert s.chart("#chart-warnings") == 4
+        assert s.chart("#chart-chains") >= 5
+        s.go("/chains")
+        assert s.chart("#chart-coverage") >= 5
+        s.go(f"/chains/{chain}")
+        assert s.chart("#chart-graph") >= 5
+        s.go(f"/enterprises/{uscc}")
+        assert s.chart("#chart-enterprise") >= 24
+        s.go("/warnings")
+        assert s.chart("#chart-levels") == 4
+        assert s.page.locator("#warnings-table tbody tr").count() > 0
+        s.go("/trade")
+        assert s.chart("#chart-trade") >= 1
+        s.go("/cultivation")
+        assert s.chart("#chart-pipeline") >= 1
+        assert not s.errors, s.errors
     finally:
         s.close()
