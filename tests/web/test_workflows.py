@@ -121,9 +121,13 @@ def test_simulation_run_who_is_hit(clients, city):
 
 def test_simulation_page_form(clients):
     c = clients["analyst"]
-    r = c.post("/simulation", data={"target": "segment", "ident": "ev.chips", "capacity_pct": "0", "months": "2",
+    r = c.post("/simulation", data={"target_0": "segment", "ident_0": "ev.chips", "capacity_0": "0", "months_0": "2",
+                                    "target_1": "country", "ident_1": "JPN", "capacity_1": "50", "months_1": "1",
                                     "horizon": "6", "direction": "both"})
     assert r.status_code == 200 and 'id="sim-result"' in r.text and 'id="sim-by_firm"' in r.text
+    assert "segment:ev.chips + country:JPN" in r.text
+    r = c.post("/simulation", data={"target_0": "country", "ident_0": "ZZZ", "horizon": "abc"})
+    assert r.status_code == 200 and "unavailable" in r.text
 
 
 def test_admin_manages_users(clients):

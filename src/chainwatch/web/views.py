@@ -251,14 +251,20 @@ def gap(ctx: Ctx, uscc: str, tier: str | None) -> dict[str, Any]:
 
 
 # -- simulation -------------------------------------------------------------------------------
-def scenario_from_form(target: str, ident: str, capacity_pct: float, months: int, horizon: int,
-                       direction: str, hs: str = "") -> dict[str, Any]:
-    """A one-shock cascade scenario from the simulation form."""
-    shock: dict[str, Any] = {target: ident.strip(), "capacity_pct": capacity_pct, "months": months}
-    if hs.strip():
-        shock["hs"] = [h.strip() for h in hs.split(",") if h.strip()]
-    return {"name": f"{target}:{ident.strip()}", "model": "cascade", "horizon_months": horizon,
-            "direction": direction, "shocks": [shock]}
+def scenario_from_form(shocks: list[dict[str, Any]], horizon: int, direction: str) -> dict[str, Any]:
+    """A cascade scenario from the simulation form's shock rows (rows without a target id are skipped)."""
+    items = []
+    for row in shocks:
+        ident = str(row.get("ident") or "").strip()
+        if not ident:
+            continue
+        shock: dict[str, Any] = {row["target"]: ident, "capacity_pct": row["capacity_pct"], "months": row["months"]}
+        hs = str(row.get("hs") or "")
+        if hs.strip():
+            shock["hs"] = [h.strip() for h in hs.split(",") if h.strip()]
+        items.append(shock)
+    name = " + ".join(f"{next(iter(sh))}:{sh[next(iter(sh))]}" for sh in items) or "—"
+    return {"name": name, "model": "cascade", "horizon_months": horizon, "direction": direction, "shocks": items}
 
 
 # -- policy -----------------------------------------------------------------------------------

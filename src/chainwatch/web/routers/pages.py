@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from chainwatch.errors import NotFound
 from chainwatch.web import views
 from chainwatch.web.deps import EntCtx, Viewer, Writer
 from chainwatch.web.pages import render
@@ -75,31 +77,43 @@ def trade_page(ctx: Viewer, period: PeriodQ = None,
 def simulation_page(ctx: Viewer) -> Response:
     opts = views.simulation_options(ctx)
     return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data={}, o=opts,
-                  result=None, form={})
+                  result=None, form={"rows": [], "horizon": 12, "direction": "both"})
+
+
+TARGETS = ("country", "segment", "district", "enterprise", "supplier")
+SHOCK_ROWS = 3
 
 
 @router.post("/simulation")
-def simulation_run_page(ctx: Writer, target: Annotated[str, Form(pattern="^(country|segment|district|enterprise|supplier)$")],
-                        ident: Annotated[str, Form(min_length=1, max_length=200)],
-                        capacity_pct: Annotated[float, Form(ge=0, le=100)] = 0.0,
-                        months: Annotated[int, Form(ge=1, le=60)] = 3,
-                        horizon: Annotated[int, Form(ge=1, le=60)] = 12,
-                        direction: Annotated[str, Form(pattern="^(downstream|upstream|both)$")] = "both",
-                        hs: Annotated[str, Form(max_length=200)] = "") -> Response:
-    scenario = views.scenario_from_form(target, ident, capacity_pct, months, horizon, direction, hs)
-    result = views.section(ctx, "shock", "run", scenario)
+async def simulation_run_page(ctx: Writer) -> Response:
+    """Run the shocks of the form (up to three rows: target kind, id, remaining capacity, months, HS)."""
+    form = await ctx.request.form()
+
+    def num(name: str, default: float, lo: float, hi: float) -> float:
+        try:
+            value = float(str(form.get(name) or default))
+        except ValueError:
+            value = default
+        return min(max(value, lo), hi)
+
+    rows = []
+    for i in range(SHOCK_ROWS):
+        target = str(form.get(f"target_{i}") or "country")
+        rows.append({"target": target if target in TARGETS else "country",
+                     "ident": str(form.get(f"ident_{i}") or "")[:200], "hs": str(form.get(f"hs_{i}") or "")[:200],
+                     "capacity_pct": num(f"capacity_{i}", 0, 0, 100), "months": int(num(f"months_{i}", 3, 1, 60))})
+    horizon = int(num("horizon", 12, 1, 60))
+    direction = str(form.get("direction") or "both")
+    direction = direction if direction in ("both", "downstream", "upstream") else "both"
+    scenario = views.scenario_from_form(rows, horizon, direction)
+    return await run_in_threadpool(_simulation_result, ctx, scenario, rows, horizon, direction)
+
+
+def _simulation_result(ctx: Writer, scenario: dict, rows: list, horizon: int, direction: str) -> Response:
+    try:
+        result = views.section(ctx, "shock", "run", scenario)
+    except NotFound as exc:  # e.g. no supply link from that country
+        result = {"unavailable": exc.message(ctx.lang), "key": exc.key}
     opts = views.simulation_options(ctx)
-    form = {"target": target, "ident": ident, "capacity_pct": capacity_pct, "months": months, "horizon": horizon,
-            "direction": direction, "hs": hs}
     return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data=result, o=opts,
-                  result=result, form=form)
-
-
-@router.get("/policy")
-def policy_page(ctx: Viewer, policy: Annotated[str | None, Query(max_length=100, pattern=r"^[\w.-]+$")] = None) -> Response:
-    listing = views.section(ctx, "policy", "list")
-    chosen = policy or next((p["policy_id"] for p in listing.get("policies", []) if p.get("in_force_today")),
-                            None) or next((p["policy_id"] for p in listing.get("policies", [])), None)
-    match = views.policy_match(ctx, chosen, None) if chosen else None
-    return render(ctx, "policy.html", title_key="web.policy.title", active="policy", data=match, d=listing,
-                  match=match, chosen=chosen)
+                  result=result, form={"rows": rows, "horizon": horizon, "direction": direction})
