@@ -56,9 +56,12 @@ def test_robust_z_flags_an_outlier_that_cannot_mask_itself() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(arrays(np.int64, 40, elements=st.integers(-5000, 5000)), st.floats(0.1, 10), st.floats(-100, 100))
-def test_robust_z_is_invariant_to_affine_rescaling(gi: np.ndarray, a: float, b: float) -> None:
-    g = gi / 100.0  # growth rates in 0.01 pp steps: no differences lost to rounding when b is added
+@given(arrays(np.int64, 40, elements=st.integers(-5000, 5000)), st.sampled_from([0.25, 0.5, 2.0, 4.0, 8.0]),
+       st.integers(-100, 100))
+def test_robust_z_is_invariant_to_affine_rescaling(gi: np.ndarray, a: float, b: int) -> None:
+    # integers scaled by powers of two and shifted by integers stay exact in binary floating point,
+    # so ties (MAD = 0) are the same ties after the transformation and the property is exact
+    g = gi.astype(float)
     z1 = d.rolling_robust_z(g[None, :], 24, 12, floor=1e-9)
     z2 = d.rolling_robust_z((a * g + b)[None, :], 24, 12, floor=1e-9 * a)
     ok = np.isfinite(z1) & (np.abs(z1) < 1e6)
