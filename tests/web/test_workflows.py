@@ -145,3 +145,24 @@ def test_admin_manages_users(clients):
     page = c.get("/admin")
     assert page.status_code == 200 and 'id="users-table"' in page.text
     assert re.search(r"official_a", page.text)
+
+
+def test_weak_segment_to_bottleneck_register(clients):
+    c = clients["analyst"]
+    weak = c.get("/api/chains/ev").json()["weak"]
+    assert weak
+    seg = weak[0]["segment_id"]
+    r = c.post("/api/chains/ev/bottlenecks", json={"segment_id": seg, "owner": "产业链专班"})
+    assert r.status_code == 201, r.text
+    items = c.get("/api/chains/ev").json()["bottlenecks"]["items"]
+    assert any(i.get("segment_id") == seg for i in items)
+    assert c.post("/api/chains/ev/bottlenecks", json={"segment_id": "nope"}).status_code == 404
+    assert clients["official_a"].post("/api/chains/ev/bottlenecks", json={"segment_id": seg}).status_code == 403
+
+
+def test_admin_sees_settings_without_the_secret(clients):
+    rows = {r["name"]: r for r in clients["admin"].get("/api/settings").json()["settings"]}
+    from chainwatch.settings import load_settings
+
+    assert rows["session_minutes"]["value"] == load_settings().session_minutes and "login_attempts" in rows
+    assert clients["analyst"].get("/api/settings").status_code == 403

@@ -322,4 +322,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.policy.undecidable": ('数据不足无法判断', 'Undecidable (data missing)'),
     "web.ent.policies": ('可享政策', 'Policies'),
     "web.overview.bulletin": ("月度运行简报", "Monthly bulletin"),
+    "web.chain.to_register": ('列入关键核心技术攻关清单', 'Put on the key-core-technology list'),
+    "web.chain.bottleneck_added": ('已将环节 {segment} 列入攻关清单', 'Segment {segment} added to the register'),
+    "web.admin.settings": ('系统设置（只读；在 chainwatch.toml 或环境变量中修改）', 'Settings (read-only; change them in chainwatch.toml or the environment)'),
+    "web.col.help": ('说明', 'Help'),
+    "web.col.default": ('默认值', 'Default'),
 }

@@ -212,6 +212,33 @@ def chain_detail(ctx: Ctx, chain_id: str) -> dict[str, Any]:
     return ctx.state.cached(ctx.cache_key("chain", chain_id, warnings=True), compute)  # type: ignore[no-any-return]
 
 
+def add_bottleneck(ctx: Ctx, chain_id: str, segment_id: str, **fields: Any) -> dict[str, Any]:
+    """Put a missing or weak segment of ``chain_id`` on the bottleneck register."""
+    svc = service(ctx, "chains")
+    svc.chain_row(chain_id)
+    segments = {r["segment_id"] for r in chains_segments(ctx, chain_id)}
+    if segment_id not in segments:
+        raise NotFound("error.not_found", what=segment_id)
+    result = call(ctx, "chains", "bottleneck_from_segment", segment_id,
+                  **{k: v for k, v in fields.items() if v not in (None, "")})
+    ctx.state.forget_version()
+    return result
+
+
+def chains_segments(ctx: Ctx, chain_id: str) -> list[dict[str, Any]]:
+    return [s for s in chain_detail(ctx, chain_id).get("segments", []) if isinstance(s, dict)]
+
+
+def settings_table(ctx: Ctx) -> dict[str, Any]:
+    """Effective settings with their help text; the secret is masked."""
+    from chainwatch.settings import SETTINGS
+
+    rows = [{"name": s.name, "value": ("••••" if s.name == "secret_key" and ctx.state.settings.values.get(s.name)
+                                       else ctx.state.settings.values.get(s.name)), "default": s.default,
+             "help": s.help} for s in SETTINGS]
+    return {"meta": ctx.cw.meta(command="settings"), "settings": rows}
+
+
 # -- enterprises ------------------------------------------------------------------------------
 def enterprises(ctx: Ctx, q: str | None, district: str | None, limit: int) -> dict[str, Any]:
     return cached_call(ctx, "users", "directory", q, district=district, limit=limit)

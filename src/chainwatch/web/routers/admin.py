@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chainwatch.i18n import t
+from chainwatch.web import views
 from chainwatch.web.deps import Admin
 from chainwatch.web.pages import render
 from chainwatch.web.serialize import RESPONSES, ResultOut, UserIn, UserPatch, ok, serialize_result
@@ -66,7 +67,8 @@ def admin_page(ctx: Admin, flash: str | None = None, error: str | None = None) -
     users = ctx.cw.users
     data = {"users": serialize_result(users.list(), ctx)["users"],
             "districts": serialize_result(users.districts(), ctx)["districts"],
-            "audit": serialize_result(users.audit_log(limit=100), ctx)["audit"]}
+            "audit": serialize_result(users.audit_log(limit=100), ctx)["audit"],
+            "settings": views.settings_table(ctx)["settings"]}
     return render(ctx, "admin.html", title_key="web.admin.title", active="admin", data=None,
                   d=data, flash=flash, error=error, roles=("admin", "analyst", "district", "viewer"))
 

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from chainwatch.errors import NotFound
 from chainwatch.web import views
-from chainwatch.web.deps import Analyst, EntCtx, Viewer, Writer
+from chainwatch.web.deps import Admin, Analyst, EntCtx, Viewer, Writer
 from chainwatch.web.serialize import RESPONSES, ResultOut, ok
 
 router = APIRouter(prefix="/api", responses=RESPONSES)
@@ -85,6 +86,30 @@ def chain(ctx: Viewer, chain_id: Annotated[str, Path(max_length=64)]) -> dict[st
     """One chain: segment graph (nodes with risk level), segments, leaders, weak and missing links,
     critical segments and enterprises, bottleneck items, chain warnings."""
     return ok(views.chain_detail(ctx, chain_id))
+
+
+class BottleneckIn(BaseModel):
+    """A missing or weak segment to put on the key-core-technology list (关键核心技术攻关清单)."""
+
+    model_config = ConfigDict(extra="forbid")
+    segment_id: str = Field(min_length=1, max_length=100)
+    owner: str | None = Field(default=None, max_length=100)
+    target_date: str | None = Field(default=None, max_length=10)
+    priority: str = Field(default="medium", pattern="^(low|medium|high|critical)$")
+
+
+@router.post("/chains/{chain_id}/bottlenecks", response_model=ResultOut, status_code=201, tags=["chains"])
+def add_bottleneck(ctx: Analyst, chain_id: Annotated[str, Path(max_length=64)], body: BottleneckIn) -> Any:
+    """Turn a missing or weak segment of the chain into a bottleneck register item (its reasons become the
+    description)."""
+    return ok(views.add_bottleneck(ctx, chain_id, body.segment_id, owner=body.owner,
+                                   target_date=body.target_date, priority=body.priority), 201)
+
+
+@router.get("/settings", response_model=ResultOut, tags=["admin"])
+def settings(ctx: Admin) -> Any:
+    """The server's effective settings (file and environment; the secret is never shown)."""
+    return ok(views.settings_table(ctx))
 
 
 @router.get("/enterprises", response_model=ResultOut, tags=["enterprises"])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Path, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from chainwatch.errors import NotFound
 from chainwatch.web import views
-from chainwatch.web.deps import EntCtx, Viewer, Writer
+from chainwatch.web.deps import Analyst, EntCtx, Viewer, Writer
 from chainwatch.web.pages import render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -31,9 +31,26 @@ def chains_page(ctx: Viewer) -> Response:
 
 
 @router.get("/chains/{chain_id}")
-def chain_page(ctx: Viewer, chain_id: Annotated[str, Path(max_length=64)]) -> Response:
+def chain_page(ctx: Viewer, chain_id: Annotated[str, Path(max_length=64)],
+               flash: Annotated[str | None, Query(max_length=300)] = None) -> Response:
     data = views.chain_detail(ctx, chain_id)
-    return render(ctx, "chain.html", title_key="web.chain.title", active="chains", data=data, d=data)
+    return render(ctx, "chain.html", title_key="web.chain.title", active="chains", data=data, d=data, flash=flash)
+
+
+@router.post("/chains/{chain_id}/bottlenecks")
+def chain_bottleneck_form(ctx: Analyst, chain_id: Annotated[str, Path(max_length=64)],
+                          segment_id: Annotated[str, Form(max_length=100)]) -> Response:
+    from urllib.parse import quote
+
+    from chainwatch.errors import ChainwatchError
+    from chainwatch.i18n import t
+
+    try:
+        views.add_bottleneck(ctx, chain_id, segment_id)
+        flash = t("web.chain.bottleneck_added", ctx.lang, segment=segment_id)
+    except ChainwatchError as exc:
+        flash = exc.message(ctx.lang)
+    return RedirectResponse(f"/chains/{quote(chain_id)}?flash={quote(flash)}#bottlenecks", status_code=303)
 
 
 @router.get("/enterprises")
