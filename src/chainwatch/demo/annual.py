@@ -16,6 +16,10 @@ import numpy as np
 import pandas as pd
 
 YEARS = (2018, 2019, 2020, 2021)
+# chains whose main products fall in the ten key sectors of the manufacturing-power strategy / network-power fields
+MANUFACTURING_POWER = ("nev", "ic", "hi_end_equipment", "chem_materials", "magnetic_materials", "key_components",
+                       "optoelectronics", "smart_terminals", "industrial_software")
+NETWORK_POWER = ("ic", "industrial_software", "smart_terminals")
 CHAMPION_BATCHES = {2016: date(2016, 11, 30), 2017: date(2017, 12, 15), 2018: date(2018, 11, 30),
                     2019: date(2019, 11, 29), 2020: date(2020, 12, 10), 2021: date(2021, 11, 26)}
 GIANT_BATCHES = {2019: date(2019, 6, 20), 2020: date(2020, 11, 20), 2021: date(2021, 7, 19), 2022: date(2022, 8, 12)}
@@ -45,12 +49,18 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
         "strategic": rng.random(n) < 0.25 + 0.15 * (q.to_numpy() > 0.5),
         "six_found": rng.random(n) < 0.2 + 0.2 * (q.to_numpy() > 0.5),
         "key_link": rng.random(n) < 0.15 + 0.25 * (q.to_numpy() > 1.0),
-        "own_brand": rng.random(n) < 0.45, "iso9001": rng.random(n) < 0.7,
+        "own_brand": rng.random(n) < 0.3 + 0.35 * (q.to_numpy() > 0.5), "iso9001": rng.random(n) < 0.7,
         "quality_award": rng.random(n) < 0.06 + 0.1 * (q.to_numpy() > 1.0),
         "standards": rng.poisson(np.maximum(0.05, 0.6 * q.to_numpy() + 0.3)),
         "local_score": np.clip(np.round(7 + 3 * q.to_numpy() + rng.normal(0, 2.5, n)), 0, 15),
         "compliance": rng.random(n) > 0.03,
         "energy_adv": rng.random(n) < 0.3 + 0.3 * (q.to_numpy() > 1.0),
+        "info_system": rng.random(n) < 0.35 + 0.15 * digital,
+        "mfg_power": np.isin(p["chain_id"].to_numpy(), MANUFACTURING_POWER) & (rng.random(n) < 0.8),
+        "net_power": np.isin(p["chain_id"].to_numpy(), NETWORK_POWER) & (rng.random(n) < 0.8),
+        "serves_leader": rng.random(n) < 0.15 + 0.2 * (q.to_numpy() > 0.8),
+        "dev_cert": (p["export_share"].to_numpy() > 0.1) & (rng.random(n) < 0.6),
+        "applied_share": rng.uniform(0.4, 0.9, n),
     }, index=p.index)
     # champion-level global ranks: dozens of large, old, strong niche leaders; near misses around them
     old_big = (p["size"] >= 3.2e4) & (founded_year <= 2010)
@@ -117,6 +127,13 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
             "makers_china": {"year": int(yr[i]), "group": "top50" if maker_top50[i] else "top500"}
             if maker_draw[i] else None,
             "energy_quota_advanced": bool(cols["energy_adv"][i]),
+            "info_system": bool(cols["info_system"][i]),
+            "manufacturing_power": bool(cols["mfg_power"][i]), "network_power": bool(cols["net_power"][i]),
+            "field_serves_chain_leader": bool(cols["serves_leader"][i]),
+            "field_2026_priority": bool(cols["six_found"][i] or cols["strategic"][i]),
+            "developed_market_cert": bool(cols["dev_cert"][i]),
+            "ip_class1_applied": int(ip1[i] * cols["applied_share"][i]),
+            "ip_class1_applied_own": int(ip1[i] * cols["applied_share"][i] * 0.8),
             "abnormal_list": False, "dishonesty_list": not bool(cols["compliance"][i]),
         }, ensure_ascii=False))
     return pd.DataFrame({
@@ -147,7 +164,7 @@ def titles(pop: pd.DataFrame, annual: pd.DataFrame, rng: np.random.Generator) ->
         rd_share = last["rd_expense"] / max(last["revenue"], 1e-9)
         sme = not (last["employees"] >= 1000 and last["revenue"] >= 40000)
         # 高新技术企业: three-year certificates, renewed
-        if rd_share >= 0.03 and q > -0.2 and rng.random() < 0.75:
+        if rd_share >= 0.03 and q > -0.2 and rng.random() < 0.6:
             y0 = int(rng.integers(2015, 2019))
             while y0 <= 2021:
                 rows.append((u, "high_tech", date(y0, 11, 28), date(y0 + 3, 11, 27), None))
