@@ -16,6 +16,7 @@ the window has passed. Every write is appended to the audit log.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 import secrets
@@ -196,7 +197,7 @@ class UserService:
             con.execute("DELETE FROM web_session WHERE username = ?", [username])
         self.store.audit(self.cw.actor, "user.passwd", username, None)
 
-    def update(self, username: str, *, role: str | None = None, districts: list[str] | None = None,
+    def update(self, username: str, *, role: str | None = None, districts: builtins.list[str] | None = None,
                active: bool | None = None, display_name: str | None = None) -> Result:
         """Change role, districts, active flag or display name; ends the user's sessions."""
         self._require(username)
@@ -316,7 +317,7 @@ class UserService:
             self.store.audit(user, "logout", user, None)
 
     # -- scope and audit -----------------------------------------------------------------------
-    def enterprises_in(self, districts: list[str] | tuple[str, ...]) -> set[str]:
+    def enterprises_in(self, districts: builtins.list[str] | tuple[str, ...]) -> set[str]:
         """USCCs of the enterprises registered in ``districts``."""
         if not districts:
             return set()
@@ -342,7 +343,7 @@ class UserService:
         return Result("users districts", self.cw.meta(), {"districts": df})
 
     # -- enterprise lookups for the dashboard (scope-aware) -------------------------------------
-    def _scope_clause(self, column: str) -> tuple[str, list[Any]]:
+    def _scope_clause(self, column: str) -> tuple[str, builtins.list[Any]]:
         if self.cw.scope is None:
             return "", []
         return f" AND list_contains(?, {column})", [list(self.cw.scope)]

@@ -178,7 +178,7 @@ def _filter_row(row: dict[str, Any], sets: ScopeSets) -> dict[str, Any] | None:
 
 def _filter_value(value: Any, sets: ScopeSets) -> Any:
     if isinstance(value, list):
-        out = []
+        out: list[Any] = []
         for item in value:
             if isinstance(item, dict):
                 kept = _filter_row(item, sets)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,13 +21,13 @@ def _codes(raw: str | None) -> list[str]:
 
 
 @router.get("/api/users", response_model=ResultOut, responses=RESPONSES, tags=["admin"])
-def list_users(ctx: Admin) -> dict[str, Any]:
+def list_users(ctx: Admin) -> Response:
     """Accounts with role and districts (never password hashes)."""
     return ok(serialize_result(ctx.cw.users.list(), ctx))
 
 
 @router.post("/api/users", response_model=ResultOut, status_code=201, responses=RESPONSES, tags=["admin"])
-def add_user(ctx: Admin, body: UserIn) -> dict[str, Any]:
+def add_user(ctx: Admin, body: UserIn) -> Response:
     """Create an account; district officials need at least one district code."""
     result = ctx.cw.users.add(body.username, body.password, body.role, districts=body.districts,
                               display_name=body.display_name)
@@ -35,7 +35,7 @@ def add_user(ctx: Admin, body: UserIn) -> dict[str, Any]:
 
 
 @router.patch("/api/users/{username}", response_model=ResultOut, responses=RESPONSES, tags=["admin"])
-def update_user(ctx: Admin, username: str, body: UserPatch) -> dict[str, Any]:
+def update_user(ctx: Admin, username: str, body: UserPatch) -> Response:
     """Change role, districts, active flag, display name or password (ends the user's sessions)."""
     users = ctx.cw.users
     if body.password is not None:
@@ -57,7 +57,7 @@ def remove_user(ctx: Admin, username: str) -> Response:
 
 @router.get("/api/audit", response_model=ResultOut, responses=RESPONSES, tags=["admin"])
 def audit(ctx: Admin, actor: str | None = None,
-          limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> Response:
     """The newest audit-log entries: logins, user changes, imports, warning actions, every web write."""
     return ok(serialize_result(ctx.cw.users.audit_log(limit=limit, actor=actor), ctx))
 

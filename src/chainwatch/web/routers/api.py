@@ -22,7 +22,7 @@ Period = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY
 
 @router.get("/overview", response_model=ResultOut, tags=["overview"])
 def overview(ctx: Viewer, period: Period = None,
-             months: Annotated[int, Query(ge=3, le=60)] = 24) -> dict[str, Any]:
+             months: Annotated[int, Query(ge=3, le=60)] = 24) -> Response:
     """Headline statistics, monthly trend, warnings by level, chains at a glance, data status."""
     return ok(views.overview(ctx, period, months))
 
@@ -30,7 +30,7 @@ def overview(ctx: Viewer, period: Period = None,
 @router.get("/stats", response_model=ResultOut, tags=["stats"])
 def stats(ctx: Viewer, period: Period = None,
           by: Annotated[str, Query(max_length=100, description="total, chain, segment, cluster, district, industry, size (comma list)")] = "total",
-          indicators: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+          indicators: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     """Same-caliber statistics of a period (当月/累计同比, shares, contribution), by grouping."""
     return ok(views.cached_call(ctx, "stats", "compute", views.latest_period(ctx, period), by, indicators))
 
@@ -39,7 +39,7 @@ def stats(ctx: Viewer, period: Period = None,
 def stats_series(ctx: Viewer, by: Annotated[str, Query(max_length=20)] = "total",
                  key: Annotated[str, Query(max_length=40)] = "total",
                  indicator: Annotated[str, Query(max_length=40)] = "gross_output",
-                 start: Period = None, end: Period = None) -> dict[str, Any]:
+                 start: Period = None, end: Period = None) -> Response:
     """Monthly trend of one group and indicator over the official periods."""
     end_p = views.latest_period(ctx, end)
     start_p = start or views.months_before(end_p, 24) if end_p else None
@@ -49,20 +49,20 @@ def stats_series(ctx: Viewer, by: Annotated[str, Query(max_length=20)] = "total"
 @router.get("/trade", response_model=ResultOut, tags=["trade"])
 def trade(ctx: Viewer, period: Period = None,
           by: Annotated[str, Query(pattern="^(group|country|chain|segment|hs)$")] = "group",
-          flow: Annotated[str, Query(pattern="^(all|import|export)$")] = "all") -> dict[str, Any]:
+          flow: Annotated[str, Query(pattern="^(all|import|export)$")] = "all") -> Response:
     """Imports and exports by partner group, country, chain, segment or HS: levels, shares, growth."""
     return ok(views.trade(ctx, period, by, flow))
 
 
 @router.get("/trade/dependence", response_model=ResultOut, tags=["trade"])
 def trade_dependence(ctx: Viewer, period: Period = None,
-                     chain: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+                     chain: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     """Import dependence of every segment by origin country (HHI, CR1) with explanations."""
     return ok(views.call(ctx, "trade", "segment_dependence", period, chain=chain))
 
 
 @router.get("/simulation", response_model=ResultOut, tags=["simulation"])
-def simulation_options(ctx: Viewer) -> dict[str, Any]:
+def simulation_options(ctx: Viewer) -> Response:
     """What can be shocked: chains and segments, districts, countries; and saved runs."""
     return ok(views.simulation_options(ctx))
 
@@ -70,19 +70,19 @@ def simulation_options(ctx: Viewer) -> dict[str, Any]:
 @router.post("/simulation/run", response_model=ResultOut, tags=["simulation"])
 def simulation_run(ctx: Writer, scenario: Annotated[dict[str, Any], Body(
         examples=[{"name": "Japan chips", "model": "cascade", "horizon_months": 6,
-                   "shocks": [{"target": "country", "id": "JPN", "capacity_pct": 20, "months": 3}]}])]) -> dict[str, Any]:
+                   "shocks": [{"target": "country", "id": "JPN", "capacity_pct": 20, "months": 3}]}])]) -> Response:
     """Run a disruption scenario (same format as scenario files, see docs/shock.md): who is hit, how much."""
     return ok(views.call(ctx, "shock", "run", scenario))
 
 
 @router.get("/chains", response_model=ResultOut, tags=["chains"])
-def chains(ctx: Viewer) -> dict[str, Any]:
+def chains(ctx: Viewer) -> Response:
     """Per chain: coverage, missing and weak links, local supply, import dependence, risk level."""
     return ok(views.chains_list(ctx))
 
 
 @router.get("/chains/{chain_id}", response_model=ResultOut, tags=["chains"])
-def chain(ctx: Viewer, chain_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+def chain(ctx: Viewer, chain_id: Annotated[str, Path(max_length=64)]) -> Response:
     """One chain: segment graph (nodes with risk level), segments, leaders, weak and missing links,
     critical segments and enterprises, bottleneck items, chain warnings."""
     return ok(views.chain_detail(ctx, chain_id))
@@ -99,7 +99,7 @@ class BottleneckIn(BaseModel):
 
 
 @router.post("/chains/{chain_id}/bottlenecks", response_model=ResultOut, status_code=201, tags=["chains"])
-def add_bottleneck(ctx: Analyst, chain_id: Annotated[str, Path(max_length=64)], body: BottleneckIn) -> Any:
+def add_bottleneck(ctx: Analyst, chain_id: Annotated[str, Path(max_length=64)], body: BottleneckIn) -> Response:
     """Turn a missing or weak segment of the chain into a bottleneck register item (its reasons become the
     description)."""
     return ok(views.add_bottleneck(ctx, chain_id, body.segment_id, owner=body.owner,
@@ -107,7 +107,7 @@ def add_bottleneck(ctx: Analyst, chain_id: Annotated[str, Path(max_length=64)], 
 
 
 @router.get("/settings", response_model=ResultOut, tags=["admin"])
-def settings(ctx: Admin) -> Any:
+def settings(ctx: Admin) -> Response:
     """The server's effective settings (file and environment; the secret is never shown)."""
     return ok(views.settings_table(ctx))
 
@@ -115,19 +115,19 @@ def settings(ctx: Admin) -> Any:
 @router.get("/enterprises", response_model=ResultOut, tags=["enterprises"])
 def enterprises(ctx: EntCtx, q: Annotated[str | None, Query(max_length=100)] = None,
                 district: Annotated[str | None, Query(max_length=12)] = None,
-                limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
+                limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> Response:
     """Enterprise directory (search by name or USCC); district officials see their districts only."""
     return ok(views.enterprises(ctx, q, district, limit))
 
 
 @router.get("/enterprises/{uscc}", response_model=ResultOut, tags=["enterprises"])
-def enterprise(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> dict[str, Any]:
+def enterprise(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> Response:
     """Enterprise profile: card, monthly indicators, supply links, warnings, tier assessment."""
     return ok(views.enterprise_profile(ctx, uscc))
 
 
 @router.get("/enterprises/{uscc}/series", response_model=ResultOut, tags=["enterprises"])
-def enterprise_series(ctx: EntCtx, uscc: str) -> dict[str, Any]:
+def enterprise_series(ctx: EntCtx, uscc: str) -> Response:
     """One enterprise's monthly indicators with its own year-on-year change."""
     ctx.check_enterprise(uscc)
     return ok(views.cached_call(ctx, "stats", "enterprise_series", uscc))
@@ -137,7 +137,7 @@ def enterprise_series(ctx: EntCtx, uscc: str) -> dict[str, Any]:
 def cultivation(ctx: Viewer, tier: Annotated[str | None, Query(max_length=20)] = None,
                 chain: Annotated[str | None, Query(max_length=64)] = None,
                 district: Annotated[str | None, Query(max_length=12)] = None,
-                limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+                limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Response:
     """Tier pipeline (holders, new, expiring, qualifying non-holders by district and chain) and the
     candidates closest to each tier (not for viewers)."""
     return ok(views.cultivation(ctx, tier, chain, district, limit))
@@ -145,26 +145,26 @@ def cultivation(ctx: Viewer, tier: Annotated[str | None, Query(max_length=20)] =
 
 @router.get("/cultivation/gap/{uscc}", response_model=ResultOut, tags=["cultivation"])
 def cultivation_gap(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)],
-                    tier: Annotated[str | None, Query(max_length=20)] = None) -> dict[str, Any]:
+                    tier: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     """What one enterprise must change to reach the next tier (or ``tier``)."""
     return ok(views.gap(ctx, uscc, tier))
 
 
 @router.get("/policies", response_model=ResultOut, tags=["policy"])
-def policies(ctx: Viewer) -> dict[str, Any]:
+def policies(ctx: Viewer) -> Response:
     """Support policies in the catalogue (shipped examples and loaded ones), with validity and mode."""
     return ok(views.cached_call(ctx, "policy", "list"))
 
 
 @router.get("/policies/{policy_id}", response_model=ResultOut, tags=["policy"])
 def policy_match(ctx: Viewer, policy_id: Annotated[str, Path(max_length=100, pattern=r"^[\w.-]+$")],
-                 period: Period = None) -> dict[str, Any]:
+                 period: Period = None) -> Response:
     """Who qualifies for a policy without applying (免申即享): eligible, near misses, undecidable, payout."""
     return ok(views.policy_match(ctx, policy_id, period))
 
 
 @router.get("/enterprises/{uscc}/policies", response_model=ResultOut, tags=["policy"])
-def enterprise_policies(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> dict[str, Any]:
+def enterprise_policies(ctx: EntCtx, uscc: Annotated[str, Path(max_length=18)]) -> Response:
     """Every policy an enterprise qualifies for, nearly qualifies for, or cannot be decided on, and why."""
     ctx.check_enterprise(uscc)
     return ok(views.call(ctx, "policy", "for_enterprise", uscc))

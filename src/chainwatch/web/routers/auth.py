@@ -104,6 +104,6 @@ def api_logout(ctx: Viewer) -> Response:
 
 
 @router.get("/api/auth/me", response_model=UserOut, responses=RESPONSES, tags=["auth"])
-def api_me(ctx: Viewer) -> dict:
+def api_me(ctx: Viewer) -> Response:
     """The logged-in user, role, districts and CSRF token."""
     return ok(serialize_user(ctx.user, with_csrf=True))

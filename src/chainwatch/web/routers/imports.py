@@ -118,7 +118,7 @@ def confirm_upload(ctx: Ctx, upload_id: str, skip_invalid: bool) -> dict[str, An
 
 
 @router.get("/api/imports", response_model=ResultOut, responses=RESPONSES, tags=["imports"])
-def import_history(ctx: Importer) -> dict[str, Any]:
+def import_history(ctx: Importer) -> Response:
     """Import kinds with their columns, and the history of imports."""
     data = ctx.cw.data
     return ok(serialize_result({"meta": ctx.cw.meta(command="imports"), "kinds": data.kinds(),
@@ -128,14 +128,14 @@ def import_history(ctx: Importer) -> dict[str, Any]:
 @router.post("/api/imports", response_model=ResultOut, responses=RESPONSES, tags=["imports"])
 def api_validate(ctx: Importer, kind: Annotated[str, Form()], file: Annotated[UploadFile, File()],
                  unit: Annotated[str, Form()] = "", encoding: Annotated[str, Form()] = "",
-                 skip_invalid: Annotated[bool, Form()] = False) -> dict[str, Any]:
+                 skip_invalid: Annotated[bool, Form()] = False) -> Response:
     """Upload a CSV/XLSX file and validate it (nothing is written): the report, row-level errors and an
     ``upload_id`` to confirm with."""
     return ok(validate_upload(ctx, file, kind, unit, encoding, skip_invalid))
 
 
 @router.post("/api/imports/{upload_id}/confirm", response_model=ResultOut, responses=RESPONSES, tags=["imports"])
-def api_confirm(ctx: Importer, upload_id: str, skip_invalid: bool = False) -> dict[str, Any]:
+def api_confirm(ctx: Importer, upload_id: str, skip_invalid: bool = False) -> Response:
     """Import a validated upload (atomic; with errors only when ``skip_invalid``)."""
     return ok(confirm_upload(ctx, upload_id, skip_invalid))
 

@@ -69,20 +69,20 @@ def _act(ctx: Ctx, wid: int, action: str, fields: dict[str, Any]) -> dict[str, A
 @router.get("/api/warnings", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
 def list_warnings(ctx: Viewer, level: LevelQ = None, state: StateQ = None, subject_level: SubjectQ = None,
                   period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-                  include_closed: bool = False, limit: Annotated[int, Query(ge=1, le=10000)] = 500) -> dict[str, Any]:
+                  include_closed: bool = False, limit: Annotated[int, Query(ge=1, le=10000)] = 500) -> Response:
     """Warnings, worst first (open ones unless ``include_closed`` or ``state=resolved``)."""
     return ok(_list(ctx, level, state, subject_level, period, include_closed, limit))
 
 
 @router.get("/api/warnings/summary", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
-def warnings_summary(ctx: Viewer, period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None) -> dict[str, Any]:
+def warnings_summary(ctx: Viewer, period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None) -> Response:
     """Counts by level and subject for a period; new, cleared, resolved, open and overdue."""
     p = views.latest_period(ctx, period)
     return ok(views.warnings_summary(ctx, p) if p else {"meta": ctx.cw.meta(command="warnings.summary")})
 
 
 @router.get("/api/warnings/{wid}", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
-def show_warning(ctx: Viewer, wid: WarningId) -> dict[str, Any]:
+def show_warning(ctx: Viewer, wid: WarningId) -> Response:
     """One warning: explanation, evidence, grade history and its audit trail (events)."""
     return ok(_show(ctx, wid))
 
@@ -90,7 +90,7 @@ def show_warning(ctx: Viewer, wid: WarningId) -> dict[str, Any]:
 @router.post("/api/warnings/{wid}/{action}", response_model=ResultOut, responses=RESPONSES, tags=["warnings"])
 def act_on_warning(ctx: Writer, wid: WarningId,
                    action: Annotated[str, Path(pattern="^(ack|assign|confirm|no_impact|resolve|comment|override)$")],
-                   body: ActionIn | None = None) -> dict[str, Any]:
+                   body: ActionIn | None = None) -> Response:
     """Apply a lifecycle action: ack (new → acknowledged), assign (owner), confirm / no_impact (note),
     resolve (note, code), comment (note), override (grade, note)."""
     return ok(_act(ctx, wid, action, (body or ActionIn()).model_dump()))
