@@ -8,7 +8,7 @@
     The planted ground truth is in ``demo_truth_enterprise`` / ``demo_truth_segment`` and the
     parameters in ``demo_info`` (see docs/demo.md).
 
-    Building takes about 15 s on an idle machine. The built file is cached between sessions in
+    Building takes about 8 s on an idle 2-core machine (20–40 s when it is heavily shared). The built file is cached between sessions in
     ``.pytest_cache/chainwatch/demo-<hash>.duckdb``, keyed by a hash of the demo generator, the
     store's import code and every migration, so a change to any of them rebuilds it. Set
     ``CHAINWATCH_TEST_CACHE=0`` to disable the cache, or to a directory to move it.
