@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -115,18 +118,25 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
     """
     settings = settings or (cw.settings if cw else load_settings())
     cw = cw or Chainwatch(db or settings.db, settings=settings, actor="web")
+    state = WebState(cw, pool_size=pool_size)
+    state.assets_ok = echarts_present()
+    if not state.assets_ok:
+        log.warning(t("web.assets_missing", "en"))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.stopping.set()  # a running warm-up stops after its current step (no thread left behind)
+        await run_in_threadpool(state.warm_done.wait, 60)
+
     app = FastAPI(
         title="chainwatch API",
         version=chainwatch.__version__,
         description="Industrial-chain monitoring and early warning. Log in with POST /api/auth/login "
                     "(returns a bearer token and sets the session cookie). Money in 万元 unless "
                     "meta.units says otherwise; percentages end in _pct, percentage points in _pp.",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
     )
-    state = WebState(cw, pool_size=pool_size)
-    state.assets_ok = echarts_present()
-    if not state.assets_ok:
-        log.warning(t("web.assets_missing", "en"))
     app.state.web = state
 
     @app.exception_handler(ChainwatchError)

@@ -67,6 +67,7 @@ class WebState:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.warm_done = threading.Event()
+        self.stopping = threading.Event()
         self._version: tuple[float, tuple[str, str] | None] = (0.0, None)
         self._sessions: dict[str, tuple[float, Principal]] = {}
 

@@ -14,9 +14,19 @@ CODED = frozenset({"level", "state", "state_code", "from_state", "to_state", "po
                    "flow", "risk_level"})
 
 
+SUFFIXES = (("_yoy_pct", " 同比 %", " y/y %"), ("_share_pct", " 占比 %", " share %"), ("_pct", " %", " %"))
+
+
 def column_label(column: str, lang: str) -> str:
+    """The label of a result column; ``<indicator>_yoy_pct`` and similar are composed from their base."""
     key = f"web.col.{column}"
-    return t(key, lang) if key in catalogue() else column
+    if key in catalogue():
+        return t(key, lang)
+    for suffix, zh, en in SUFFIXES:
+        base = f"web.col.{column[: -len(suffix)]}"
+        if column.endswith(suffix) and base in catalogue():
+            return t(base, lang) + (zh if lang == "zh" else en)
+    return column
 
 
 def value_label(column: str, value: Any, lang: str) -> str | None:

@@ -315,10 +315,14 @@ def warm_up(state: Any) -> None:
         for codes in sorted({str(d) for d in users.loc[users.role == "district", "districts"]}):
             principals.append(Principal("warm-up", "district", tuple(c for c in codes.split(",") if c)))
         for p in principals:
+            if state.stopping.is_set():
+                return
             cw = state.facade(store, lang=state.settings.lang, actor="warm-up", scope=p.scope)
             ctx = Ctx(None, state, cw, state.settings.lang, p)  # type: ignore[arg-type]
             overview(ctx)
             for c in chains_list(ctx).get("chains", []):
+                if state.stopping.is_set():
+                    return
                 chain_detail(ctx, c["chain_id"])
     except Exception:  # never let warming up break the server
         log.exception("warm-up failed")
