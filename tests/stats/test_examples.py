@@ -174,6 +174,12 @@ def test_jan_feb_combined(cw):
     assert rj["ytd_yoy_pct"] == pytest.approx(r["ytd_yoy_pct"]) and rj["month_value"] == r["month_value"]
     assert feb.meta["official_months"] == [1, 2] and feb.meta["month_label"] == "1–2月"
     assert any("1–2月" in n for n in jan.meta["notes"])
+    assert not any("2月数据尚未导入" in n for n in feb.meta["notes"])
+    cw.store.con.execute("DELETE FROM monthly_value WHERE period = '2025-02'")
+    jan_only = cw.stats.compute("2025-01", indicators=["revenue"])
+    assert any("2025年2月数据尚未导入" in n for n in jan_only.meta["notes"])
+    cw.store.con.execute("INSERT INTO monthly_value (uscc, period, year, month, revenue) VALUES "
+                         "('A', '2025-02', 2025, 2, 130), ('B', '2025-02', 2025, 2, 90)")
     mar = row(cw.stats.compute("2025-03", indicators=["revenue"]))
     assert mar["month_value"] == pytest.approx(999) and mar["ytd_value"] == pytest.approx(1349)
     assert mar["month_yoy_pct"] is None  # March 2024 has no values: D = 0 → undefined, never inf

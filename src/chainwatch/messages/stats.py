@@ -54,6 +54,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stats.note.incomplete": ("{n} 家企业缺少上年同期数据，已按“{policy}”规则处理（计入 n_incomplete_base）。",
                               "{n} enterprises lack a prior-year value; policy '{policy}' applied (counted in n_incomplete_base)."),
     "stats.note.jan": ("1月不单独发布，按1–2月合并期间统计。", "January is not published alone; reported as Jan–Feb."),
+    "stats.note.feb_missing": ("{year}年2月数据尚未导入，1–2月数据仅含1月，不完整。",
+                               "February {year} is not imported yet: the Jan–Feb figures contain January only."),
     "stats.note.derived": ("部分规上名录为按上年营业收入推算（derived），结果为估算。",
                            "Part of the 规上 membership is derived from prior-year revenue; results are estimates."),
     # table headers

@@ -169,6 +169,9 @@ class StatsService:
         notes = []
         if p.month == 1:
             notes.append(t("stats.note.jan", lang))
+        if p.month <= 2 and not self.store.scalar(
+                "SELECT count(*) FROM monthly_value WHERE year = ? AND month = 2", [p.year]):
+            notes.append(t("stats.note.feb_missing", lang, year=p.year))
         if any(g in ("chain", "segment", "cluster") for g in groups):
             notes.append(t("stats.note.chains", lang))
         if "value_added" in inds:
