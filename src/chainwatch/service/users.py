@@ -423,14 +423,3 @@ class UserService:
         df = self.store.df(f"SELECT ts, actor, action, object, detail FROM audit_log {where} "
                            f"ORDER BY ts DESC LIMIT {int(limit)}", params)
         return Result("users audit", self.cw.meta(), {"audit": df})
-
-    def secret(self) -> str:
-        """The installation's secret (setting ``secret_key``, else one generated into the database)."""
-        if self.cw.settings.secret_key:
-            return str(self.cw.settings.secret_key)
-        value = self.store.scalar("SELECT value FROM web_setting WHERE key = 'secret_key'")
-        if value:
-            return str(value)
-        value = secrets.token_urlsafe(48)
-        self.store.execute("INSERT INTO web_setting VALUES ('secret_key', ?) ON CONFLICT DO NOTHING", [value])
-        return str(self.store.scalar("SELECT value FROM web_setting WHERE key = 'secret_key'"))
