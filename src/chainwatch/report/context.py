@@ -271,16 +271,15 @@ def _methods(cw: Chainwatch, head: dict[str, Any], warns: dict[str, Any], lang: 
 
 def _trend(cw: Chainwatch, p: Period) -> dict[str, Any]:
     """Cumulative growth of output and value added over this year and last year (official periods)."""
-    inds = ["gross_output", "value_added"]
-    out: dict[str, Any] = {f"{ind}:{year}": [] for ind in inds for year in (p.year - 1, p.year)}
-    periods = cw.stats.official_periods(f"{p.year - 1}-01", str(p))
-    for q in periods:
+    out: dict[str, Any] = {}
+    for ind in ("gross_output", "value_added"):
+        out.update({f"{ind}:{p.year - 1}": [], f"{ind}:{p.year}": []})
         try:
-            frame = cw.stats.frame(q, "total", inds, years=2)
+            series = pd.DataFrame(cw.stats.series("total", "total", ind, f"{p.year - 1}-01", str(p)).tables["series"])
         except NotFound:
             continue
-        for r in frame.to_dict("records"):
-            out[f"{r['indicator']}:{q.year}"].append((str(q), _num(r["ytd_yoy_pct"])))
+        for r in series.to_dict("records"):
+            out[f"{ind}:{r['period'][:4]}"].append((r["period"], _num(r["ytd_yoy_pct"])))
     return out
 
 

@@ -19,7 +19,7 @@ import chainwatch
 
 
 def _clean(value: Any) -> Any:
-    if value is None:
+    if value is None or value is pd.NaT:
         return None
     if isinstance(value, (np.integer,)):
         return int(value)
@@ -30,8 +30,6 @@ def _clean(value: Any) -> Any:
         return bool(value)
     if isinstance(value, (pd.Timestamp, datetime, date)):
         return value.isoformat()
-    if value is pd.NaT:
-        return None
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):

@@ -306,7 +306,8 @@ def pipeline(titles: pd.DataFrame, enterprises: pd.DataFrame, memberships: pd.Da
     for c in ("holders", "new", "expiring", "qualifies", "review"):
         if c not in facts:
             facts[c] = False
-        facts[c] = facts[c].astype("boolean").fillna(False).astype(bool)
+        # object columns (e.g. from an empty groupby, or NaN after the outer merge) → plain bools
+        facts[c] = facts[c].map(lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else False).astype(bool)
     ent = enterprises[["uscc", "district"] + (["district_name"] if "district_name" in enterprises else [])]
     facts = facts.merge(ent, on="uscc", how="inner")
     levels = [("city", facts.assign(key="*", name="*"))]
