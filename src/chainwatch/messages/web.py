@@ -168,6 +168,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.col.employees": ('从业人员', 'Employees'),
     "web.col.electricity": ('用电量', 'Electricity'),
     "web.col.level": ('等级', 'Level'),
+    "web.col.count": ('数量', 'Count'),
     "web.col.grade": ('等级', 'Level'),
     "web.col.state": ('状态', 'State'),
     "web.col.owner": ('负责人', 'Owner'),
