@@ -109,6 +109,20 @@ class Session:
         assert el.query_selector("canvas") is not None
         return int(el.get_attribute("data-points"))
 
+    def labels(self, selector: str) -> tuple[list, list]:
+        """(category axis labels, series names) of a drawn chart, read back from ECharts."""
+        return tuple(self.page.evaluate(
+            """sel => { const o = echarts.getInstanceByDom(document.querySelector(sel)).getOption();
+                        const x = (o.xAxis && o.xAxis[0] && o.xAxis[0].data) || [];
+                        return [x.map(v => (v && typeof v === 'object') ? v.value : v), (o.series || []).map(s => s.name)]; }""",
+            selector))
+
+    def assert_readable(self, selector: str, raw_fields: tuple[str, ...] = ()) -> None:
+        """Axis labels exist and series carry display names, not raw field names (a past bug)."""
+        x, names = self.labels(selector)
+        assert x and all(v not in (None, "", "undefined") for v in x), x
+        assert all(n and '"' not in n and n not in raw_fields for n in names), names
+
     def close(self) -> None:
         self.context.close()
 
@@ -228,14 +242,17 @@ def test_demo_city_pages_render_charts(browser, demo_server, city):
     s = Session(browser, base, "analyst", city.PASSWORD)
     try:
         assert s.chart("#chart-trend") >= 12
+        s.assert_readable("#chart-trend", ("month_value", "month_yoy_pct", "ytd_yoy_pct"))
         assert s.chart("#chart-warnings") == 4
         assert s.chart("#chart-chains") >= 5
         s.go("/chains")
         assert s.chart("#chart-coverage") >= 5
+        s.assert_readable("#chart-coverage", ("coverage_pct", "local_supply_pct", "import_dependence_pct"))
         s.go(f"/chains/{chain}")
         assert s.chart("#chart-graph") >= 5
         s.go(f"/enterprises/{uscc}")
         assert s.chart("#chart-enterprise") >= 24
+        s.assert_readable("#chart-enterprise", ("gross_output", "revenue", "gross_output_yoy_pct"))
         s.go("/warnings")
         assert s.chart("#chart-levels") == 4
         assert s.page.locator("#warnings-table tbody tr").count() > 0
