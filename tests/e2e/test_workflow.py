@@ -385,7 +385,6 @@ SLOW_REPORTING = [
     ("trade chain", ["trade", "--period", "2021-11", "--by", "chain"]),
     ("trade hs", ["trade", "--period", "2021-11", "--by", "hs"]),
     ("trade dependence", ["trade", "dependence", "--chain", "nev"]),
-    ("trade rca", ["trade", "rca"]),
     ("trade groups list", ["trade", "groups", "list"]),
     ("shock list", ["shock", "list"]),
     ("shock esri", ["shock", "esri", "--top", "5"]),
