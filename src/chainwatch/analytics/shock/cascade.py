@@ -160,6 +160,14 @@ class Network:
         idx = d.astype(np.int32) if self.n < 2**31 else d
         return sp.csr_matrix((self.w[self.out_link], idx, self.out_ptr), shape=(self.n, self.n))
 
+    @cached_property
+    def _lin_matrix(self) -> sp.csr_matrix:
+        """(n, G) CSR: row j holds ω_g at j's non-essential groups g."""
+        ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self._lin_dst, minlength=self.n), out=ptr[1:])
+        idx = self._lin_idx.astype(np.int32) if self.g_base.size < 2**31 else self._lin_idx
+        return sp.csr_matrix((self._lin_omega, idx, ptr), shape=(self.n, self.g_base.size))
+
     def adjacency(self) -> sp.csr_matrix:
         """W as a CSR matrix (supplier rows, buyer columns), summing parallel links."""
         return sp.csr_matrix((self.w, (self.src, self.dst)), shape=(self.n, self.n))
@@ -218,6 +226,62 @@ def _upstream(net: Network, nodes: np.ndarray, h: np.ndarray) -> np.ndarray:
     return 1.0 - lost / net.s[nodes]
 
 
+class _FullSweep:
+    """One synchronous sweep over every node with preallocated buffers (the large-cascade path).
+
+    Availability is one CSR mat-vec (base values times the link availability ``cap``), the linear
+    rule one mat-vec with ω, the upstream rule one mat-vec of the sales matrix; elementwise steps
+    write into preallocated buffers (``out=``) instead of gathering through index arrays.
+    """
+
+    def __init__(self, net: Network, limit: np.ndarray, cap: np.ndarray | None, stock: np.ndarray | None,
+                 down: bool, up: bool) -> None:
+        self.net, self.limit, self.stock, self.down, self.up = net, limit, stock, down, up
+        n, G = net.n, net.g_base.size
+        if down:
+            gm = net.group_matrix
+            self.gm = gm if cap is None else sp.csr_matrix((gm.data * cap, gm.indices, gm.indptr), shape=gm.shape)
+            self.r = np.empty(G)
+            self.r_ess = np.empty(net._ess_idx.size)
+            self.ess = np.empty(n)
+        if up:
+            self.loss = np.empty(n)
+        self.new = np.empty(n)
+        self.external = ~net.internal if not net.internal.all() else None
+
+    def __call__(self, h: np.ndarray) -> np.ndarray:
+        """``min(h, limit, h^d, h^u)`` clipped to [0, 1] for every node (external nodes keep h)."""
+        net, new = self.net, self.new
+        np.minimum(h, self.limit, out=new)
+        if self.down:
+            r = self.r
+            r[:] = self.gm @ h
+            np.divide(r, net.g_base, out=r)
+            if self.stock is not None:
+                np.add(r, self.stock, out=r)
+            np.minimum(r, 1.0, out=r)
+            ess = self.ess
+            ess.fill(1.0)
+            np.take(r, net._ess_idx, out=self.r_ess)
+            np.minimum.at(ess, net._ess_dst, self.r_ess)
+            np.minimum(new, ess, out=new)
+            np.subtract(1.0, r, out=r)
+            lin = net._lin_matrix @ r        # Σ ω (1 − r) over non-essential groups
+            np.subtract(1.0, lin, out=lin)
+            np.minimum(new, lin, out=new)
+        if self.up:
+            loss = self.loss
+            np.subtract(1.0, h, out=loss)
+            u = net.sales_matrix @ loss       # Σ_j w_ij (1 − h_j)
+            np.divide(u, net.s, out=u)
+            np.subtract(1.0, u, out=u)
+            np.minimum(new, u, out=new)
+        np.clip(new, 0.0, 1.0, out=new)
+        if self.external is not None:
+            np.copyto(new, h, where=self.external)
+        return new
+
+
 @dataclass
 class CascadeState:
     """Fixed point of one cascade: levels h, the nodes evaluated, and each node's predecessor."""
@@ -227,11 +291,14 @@ class CascadeState:
     pred: np.ndarray
     via: np.ndarray  # 0 origin/unreached, 1 supply shortage, 2 lost demand, 3 shocked link
     sweeps: int
+    converged: bool = True     # False: stopped by ``max_sweeps`` with levels still moving
+    max_change: float = 0.0    # largest drop of one level in the last sweep
+    loss_change: float = 0.0   # lost internal output added by the last sweep, share of total internal output
 
 
 def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.ndarray | None = None,
             stock: np.ndarray | None = None, tol: float = 1e-6, max_sweeps: int = 100,
-            track_paths: bool = True, full_frac: float = 0.1) -> CascadeState:
+            track_paths: bool = True, full_frac: float = 0.1, loss_tol: float | None = None) -> CascadeState:
     """Propagate one shock to its fixed point.
 
     Parameters
@@ -244,10 +311,15 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
     stock : optional (G,) inventory per input group, in periods of base use, added to availability.
     tol, max_sweeps : stop when no level changes by more than ``tol`` or after ``max_sweeps``.
     full_frac : above this share of nodes in the frontier, sweep every node (same result, less overhead).
+    loss_tol : optional second stopping rule: stop once a sweep adds less than ``loss_tol`` (a share
+        of total internal output) to the lost output. Off by default: on cyclic networks the loss
+        still grows slowly when this fires, and a small first shock can add little in its first
+        sweeps before reaching a large buyer (see ``bench/shock_bench.py --loss-trace``).
 
     Returns
     -------
-    CascadeState with levels ``h`` and, per reached node, the predecessor whose loss reached it.
+    CascadeState with levels ``h``, per reached node the predecessor whose loss reached it, and how
+    far from converged the last sweep was (``converged``, ``max_change``, ``loss_change``).
     """
     psi = np.clip(np.asarray(psi, dtype=float), 0.0, 1.0)
     h = 1.0 - psi
@@ -273,10 +345,16 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
     first = cap is not None
     out_count = np.diff(net.out_ptr)
     in_count = np.diff(net.b_gptr)  # groups; a cheap proxy of in-links for the size test
+    sweeper: _FullSweep | None = None
+    all_touched = False
+    wts = np.where(internal_idx, net.s, 0.0)
+    total = float(wts.sum()) or 1.0
+    dmax = dloss = 0.0
+    stop = False
     while changed.size and sweeps < max_sweeps:
         reach = (int(out_count[changed].sum()) if down else 0) + (int(in_count[changed].sum()) if up else 0)
-        if reach > full_frac * max(net.m, 1):
-            cand = np.arange(net.n)   # a large frontier: a full sweep is cheaper than gathering
+        full = reach > full_frac * max(net.m, 1)
+        if full:   # a large frontier: a full sweep is cheaper than gathering
             first = False
         else:
             parts = []
@@ -292,31 +370,49 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
                 mark[part] = True
             mark &= internal_idx
             cand = np.flatnonzero(mark)
-            if cand.size > full_frac * net.n:
-                cand = np.arange(net.n)
-        if cand.size == 0:
-            break
-        new = np.minimum(h[cand], limit[cand])
-        if down:
-            hd, _, _ = _downstream(net, cand, h, cap, stock)
-            new = np.minimum(new, hd)
-        if up:
-            new = np.minimum(new, _upstream(net, cand, h))
-        new = np.clip(new, 0.0, 1.0)
-        if cand.size == net.n:
-            new = np.where(internal_idx, new, h)
-        drop = h[cand] - new
-        moved = cand[drop > tol]
-        if track_paths and moved.size:
-            _record_paths(net, moved, changed, h, pred, via, psi, down, up)
-        h[cand] = new
-        touched.append(cand)
+            full = cand.size > full_frac * net.n
+            if cand.size == 0:   # nobody next to the changed nodes: converged
+                changed = cand
+                break
+        if full:
+            if sweeper is None:
+                sweeper = _FullSweep(net, limit, cap, stock, down, up)
+            new = sweeper(h)
+            drop = h - new
+            moved = np.flatnonzero(drop > tol)
+            dmax, dloss = float(drop.max()), float(wts @ drop) / total
+            if track_paths and moved.size:
+                _record_paths(net, moved, changed, h, pred, via, psi, down, up)
+            np.copyto(h, new)
+            all_touched = True
+        else:
+            new = np.minimum(h[cand], limit[cand])
+            if down:
+                hd, _, _ = _downstream(net, cand, h, cap, stock)
+                new = np.minimum(new, hd)
+            if up:
+                new = np.minimum(new, _upstream(net, cand, h))
+            new = np.clip(new, 0.0, 1.0)
+            drop = h[cand] - new
+            moved = cand[drop > tol]
+            dmax = float(drop.max()) if drop.size else 0.0
+            dloss = float(wts[cand] @ drop) / total
+            if track_paths and moved.size:
+                _record_paths(net, moved, changed, h, pred, via, psi, down, up)
+            h[cand] = new
+            touched.append(cand)
         changed = moved
         sweeps += 1
+        if loss_tol is not None and dloss <= loss_tol:
+            stop = True
+            break
+    conv = stop or changed.size == 0
+    if all_touched:
+        return CascadeState(h, np.arange(net.n), pred, via, sweeps, conv, dmax, dloss)
     tmark = np.zeros(net.n, dtype=bool)
     for part in touched:
         tmark[part] = True
-    return CascadeState(h, np.flatnonzero(tmark), pred, via, sweeps)
+    return CascadeState(h, np.flatnonzero(tmark), pred, via, sweeps, conv, dmax, dloss)
 
 
 def _record_paths(net: Network, moved: np.ndarray, changed: np.ndarray, h: np.ndarray, pred: np.ndarray,
@@ -399,6 +495,8 @@ class CascadeRun:
     via: np.ndarray
     first_month: np.ndarray  # first month with h < 1 (−1 never)
     sweeps: list[int]
+    converged: list[bool] = field(default_factory=list)      # per month, see CascadeState
+    loss_change: list[float] = field(default_factory=list)   # per month: last sweep's added loss share
 
 
 def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = None, direction: str = BOTH,
@@ -423,7 +521,9 @@ def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = N
     pred = np.full(net.n, -1, dtype=np.int64)
     via = np.zeros(net.n, dtype=np.int8)
     first = np.full(net.n, -1, dtype=np.int64)
-    sweeps = []
+    sweeps: list[int] = []
+    converged: list[bool] = []
+    loss_change: list[float] = []
     cache: dict[bytes, CascadeState] = {}
     for t in range(T):
         cap = None if cap_t is None else cap_t[t]
@@ -437,6 +537,8 @@ def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = N
                 cache[key] = st
         H[t] = st.h
         sweeps.append(st.sweeps)
+        converged.append(st.converged)
+        loss_change.append(st.loss_change)
         hit = (st.h < 1.0 - tol) & (first < 0)
         first[hit] = t
         newp = hit & (st.pred >= 0)
@@ -446,4 +548,4 @@ def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = N
             _, gr, r = _downstream(net, st.touched, st.h, cap, None)
             need = st.h[net.g_dst[gr]]
             stock[gr] = np.clip(stock[gr] + (r - need), 0.0, stock0[gr])
-    return CascadeRun(H, pred, via, first, sweeps)
+    return CascadeRun(H, pred, via, first, sweeps, converged, loss_change)
