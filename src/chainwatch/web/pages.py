@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from chainwatch.errors import ChainwatchError
 from chainwatch.i18n import t
 from chainwatch.web.deps import Ctx
-from chainwatch.web.labels import column_label, value_label
+from chainwatch.web.labels import column_label, table_columns, value_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 ROW_LIMIT = 200
@@ -47,7 +47,7 @@ def _fmt(value: Any, column: str = "") -> str:
     if isinstance(value, float):
         if value != value:
             return "—"
-        if column.endswith(("_pct", "_pp")):
+        if column.endswith(("_pct", "_pp", "_yi")):
             return f"{value:,.1f}"
         if abs(value) >= 100:
             return f"{value:,.0f}"
@@ -60,6 +60,25 @@ def _fmt(value: Any, column: str = "") -> str:
 
 
 _env.filters["fmt"] = _fmt
+
+
+def to_yi(rows: list[dict[str, Any]] | None, *columns: str) -> list[dict[str, Any]]:
+    """Copies of ``rows`` with the 万元 ``columns`` in 亿元 under ``<column>_yi`` (labelled with the unit)."""
+    out = []
+    for r in rows or []:
+        r = dict(r)
+        for c in columns:
+            v = r.pop(c, None)
+            r[f"{c}_yi"] = round(v / 10000, 1) if isinstance(v, (int, float)) and v == v else None
+        out.append(r)
+    return out
+
+
+def _fmt_yi(value: Any) -> str:
+    return "—" if not isinstance(value, (int, float)) or value != value else f"{value:,.1f}"
+
+
+_env.filters["yi"] = _fmt_yi
 
 
 def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: Any = None,
@@ -85,7 +104,7 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
         page_data=json.dumps(data if data is not None else {}, ensure_ascii=False, default=str).replace(
             "</", "<\\/"),
         col=lambda c: column_label(c, lang), val=lambda c, v: value_label(c, v, lang),
-        row_limit=ROW_LIMIT, **values)
+        table_columns=table_columns, to_yi=to_yi, row_limit=ROW_LIMIT, **values)
     return HTMLResponse(html, status_code=status_code)
 
 

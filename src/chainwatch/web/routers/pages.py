@@ -134,3 +134,14 @@ def _simulation_result(ctx: Writer, scenario: dict, rows: list, horizon: int, di
     opts = views.simulation_options(ctx)
     return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data=result, o=opts,
                   result=result, form={"rows": rows, "horizon": horizon, "direction": direction})
+
+
+@router.get("/policy")
+def policy_page(ctx: Viewer,
+                policy: Annotated[str | None, Query(max_length=100, pattern=r"^[\w.-]+$")] = None) -> Response:
+    listing = views.section(ctx, "policy", "list")
+    chosen = policy or next((p["policy_id"] for p in listing.get("policies", []) if p.get("in_force_today")),
+                            None) or next((p["policy_id"] for p in listing.get("policies", [])), None)
+    match = views.policy_match(ctx, chosen, None) if chosen else None
+    return render(ctx, "policy.html", title_key="web.policy.title", active="policy", data=match, d=listing,
+                  match=match, chosen=chosen)

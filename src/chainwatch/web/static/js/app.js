@@ -24,18 +24,22 @@
     var ys = fields(el, "y");
     var y2 = fields(el, "y2");
     var series = [];
+    var scale = Number(el.getAttribute("data-scale") || "1") || 1;
+    function scaled(v) { return v === null ? null : Math.round(v / scale * 10) / 10; }
     ys.forEach(function (f, i) {
-      series.push({ name: label(el, f), type: kind, data: rows.map(function (r) { return num(r[f]); }),
+      series.push({ name: label(el, f), type: kind, data: rows.map(function (r) { return scale === 1 ? num(r[f]) : scaled(num(r[f])); }),
                     smooth: kind === "line", itemStyle: { color: PALETTE[i % PALETTE.length] } });
     });
     y2.forEach(function (f, i) {
       series.push({ name: label(el, f), type: "line", yAxisIndex: 1, data: rows.map(function (r) { return num(r[f]); }),
                     itemStyle: { color: PALETTE[(ys.length + i) % PALETTE.length] } });
     });
-    var yAxis = [{ type: "value", scale: true }];
+    var pct = ys.length && ys.every(function (f) { return /_(pct|pp)$/.test(f); });
+    var yAxis = [{ type: "value", scale: !pct, name: el.getAttribute("data-unit") || (pct ? "%" : ""),
+                   axisLabel: pct ? { formatter: "{value}%" } : {} }];
     if (y2.length) yAxis.push({ type: "value", scale: true, axisLabel: { formatter: "{value}%" } });
     return {
-      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 60, right: 50, top: 36, bottom: 50 },
+      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 60, right: 50, top: 56, bottom: 50, containLabel: true },
       xAxis: { type: "category", data: rows.map(function (r) { return r[x]; }), axisLabel: { rotate: rows.length > 12 ? 40 : 0 } },
       yAxis: yAxis, series: series, dataZoom: rows.length > 30 ? [{ type: "inside" }, { type: "slider" }] : []
     };
