@@ -107,7 +107,7 @@ def test_correction_file_is_a_revision_and_moves_the_statistics(demo_db_copy: st
     res = cli("import", f, "--kind", "monthly", "--dry-run", "--db", db)
     assert q(db, "SELECT gross_output FROM monthly_value WHERE uscc = ? AND period = ?", [USCC, PERIOD])[0][0] == old_go
     assert q(db, "SELECT count(*) FROM value_revision")[0][0] == n_rev0
-    assert "1" in res.stdout
+    assert "校验通过 1 行，拒绝 0 行" in " ".join(res.stdout.split()), res.stdout
 
     rep = cli_json("import", f, "--kind", "monthly", "--db", db)
     assert_envelope(rep, "import")
