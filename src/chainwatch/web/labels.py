@@ -12,7 +12,7 @@ from chainwatch.i18n import catalogue, t
 
 #: columns whose values are codes with a translated label
 CODED = frozenset({"level", "state", "state_code", "from_state", "to_state", "position", "role", "status",
-                   "flow", "risk_level", "subject_level", "band", "dimension_code"})
+                   "flow", "risk_level", "band", "kind"})
 
 #: columns whose values are indicator or table names (labelled by ``web.col.*`` / ``web.tbl.*``)
 INDICATOR_COLUMNS = frozenset({"indicator", "input", "attribute"})
@@ -52,9 +52,13 @@ def value_label(column: str, value: Any, lang: str) -> str | None:
     if column in INDICATOR_COLUMNS:
         key = f"web.col.{value}"
         return t(key, lang) if key in catalogue() else None
-    if column == "table":
-        key = f"web.tbl.{value}"
-        return t(key, lang) if key in catalogue() else None
+    if column in ("table", "rule_id", "subject_level"):
+        prefix = {"table": "web.tbl.", "rule_id": "web.rule.", "subject_level": "web.val.subj."}[column]
+        key = f"{prefix}{value}"
+        if key not in catalogue():
+            return None
+        text = t(key, lang)
+        return text[:1].upper() + text[1:] if lang == "en" else text
     if column not in CODED:
         return None
     key = f"web.val.{value}"

@@ -7,6 +7,7 @@ static ``app.js`` draws the ECharts charts from it (no inline scripts, so the CS
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from chainwatch.web.labels import column_label, table_columns, value_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 ROW_LIMIT = 200
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("overview", "/", ()),
@@ -48,12 +50,14 @@ def _fmt(value: Any, column: str = "") -> str:
         if value != value:
             return "—"
         if column.endswith(("_pct", "_pp", "_yi")):
-            return f"{value:,.1f}"
+            return f"{value + 0.0:,.1f}" if round(value, 1) != 0 else "0.0"
         if abs(value) >= 100:
             return f"{value:,.0f}"
         return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return value[:16].replace("T", " ")
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)[:200]
     return str(value)
@@ -74,6 +78,18 @@ def to_yi(rows: list[dict[str, Any]] | None, *columns: str) -> list[dict[str, An
     return out
 
 
+def sort_rows(rows: list[dict[str, Any]] | None, column: str, reverse: bool = False) -> list[dict[str, Any]]:
+    """``rows`` sorted by ``column``; missing values (None, NaN) always last."""
+    rows = list(rows or [])
+
+    def missing(r: dict[str, Any]) -> bool:
+        v = r.get(column)
+        return v is None or (isinstance(v, float) and v != v)
+
+    have = [r for r in rows if not missing(r)]
+    return sorted(have, key=lambda r: r[column], reverse=reverse) + [r for r in rows if missing(r)]
+
+
 def _fmt_yi(value: Any) -> str:
     return "—" if not isinstance(value, (int, float)) or value != value else f"{value:,.1f}"
 
@@ -90,6 +106,21 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
     def tr(key: str, **params: Any) -> str:
         return t(key, lang, **params)
 
+    names: dict[str, str] = {}
+
+    def chain_name(chain_ids: Any) -> str:
+        """Chain id(s) (comma-separated) → chain name(s) in the page language."""
+        if not names:
+            from chainwatch.web import views
+
+            try:
+                names.update({c["chain_id"]: c["name"] for c in views.chains_list(ctx).get("chains", [])})
+            except ChainwatchError:
+                names["\0"] = ""
+        return "、".join(names.get(c.strip(), c.strip()) for c in str(chain_ids).split(",") if c.strip()) \
+            if lang == "zh" else "; ".join(names.get(c.strip(), c.strip()) for c in str(chain_ids).split(",")
+                                           if c.strip())
+
     nav = [(key, href, tr(f"web.nav.{key}")) for key, href, roles in NAV
            if p is not None and (not roles or p.role in roles)]
     switch = "en" if lang == "zh" else "zh"
@@ -104,7 +135,7 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
         page_data=json.dumps(data if data is not None else {}, ensure_ascii=False, default=str).replace(
             "</", "<\\/"),
         col=lambda c: column_label(c, lang), val=lambda c, v: value_label(c, v, lang),
-        table_columns=table_columns, to_yi=to_yi, row_limit=ROW_LIMIT, **values)
+        table_columns=table_columns, to_yi=to_yi, sort_rows=sort_rows, chain_name=chain_name, row_limit=ROW_LIMIT, **values)
     return HTMLResponse(html, status_code=status_code)
 
 
