@@ -120,3 +120,12 @@ def test_loss_tol_stops_early_from_above():
     assert loose.loss_change <= 1e-4
     assert np.all(loose.h >= exact.h - 1e-12)
     assert wts @ (1 - loose.h) <= wts @ (1 - exact.h) + 1e-12
+
+
+def test_service_meta_reports_convergence(city):
+    """The shock result says whether every month's cascade converged (here: a short chain, it does)."""
+    res = city.shock.run({"name": "A stops", "horizon_months": 2, "direction": "both",
+                          "shocks": [{"enterprise": "A", "capacity_pct": 0, "months": 1}]})
+    meta = res.to_dict()["meta"]
+    assert meta["converged"] is True
+    assert 0.0 <= meta["last_sweep_loss_change"] < 1e-6

@@ -276,7 +276,9 @@ class ShockService:
                   pct=float(summary["lost_pct"].iat[0] or 0.0), firms=int(hit.sum()))]
         meta = self.cw.meta(units="万元", model="cascade", scenario=sc["name"], links_year=g["year"],
                             affected_threshold_pct=AFFECTED_PCT,
-                            firms=nf, external_suppliers=len(g["ext_keys"]), links=net.m)
+                            firms=nf, external_suppliers=len(g["ext_keys"]), links=net.m,
+                            converged=bool(all(run.converged)),
+                            last_sweep_loss_change=float(max(run.loss_change, default=0.0)))
         return Result("shock", meta, {"summary": summary, "by_month": by_month, "by_firm": by_firm,
                                       "by_segment": by_segment, "by_chain": by_chain, "by_district": by_district},
                       text)

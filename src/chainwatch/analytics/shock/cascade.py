@@ -371,8 +371,9 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
             mark &= internal_idx
             cand = np.flatnonzero(mark)
             full = cand.size > full_frac * net.n
-            if cand.size == 0:   # nobody next to the changed nodes: converged
+            if cand.size == 0:   # nobody next to the changed nodes: converged, nothing left to change
                 changed = cand
+                dmax = dloss = 0.0
                 break
         if full:
             if sweeper is None:
