@@ -121,6 +121,12 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
             if lang == "zh" else "; ".join(names.get(c.strip(), c.strip()) for c in str(chain_ids).split(",")
                                            if c.strip())
 
+    def sec(name: str) -> str:
+        """The heading of a result section (``web.sec.<name>``), else its JSON name."""
+        from chainwatch.i18n import catalogue
+
+        return tr(f"web.sec.{name}") if f"web.sec.{name}" in catalogue() else name
+
     nav = [(key, href, tr(f"web.nav.{key}")) for key, href, roles in NAV
            if p is not None and (not roles or p.role in roles)]
     switch = "en" if lang == "zh" else "zh"
@@ -135,7 +141,7 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
         page_data=json.dumps(data if data is not None else {}, ensure_ascii=False, default=str).replace(
             "</", "<\\/"),
         col=lambda c: column_label(c, lang), val=lambda c, v: value_label(c, v, lang),
-        table_columns=table_columns, to_yi=to_yi, sort_rows=sort_rows, chain_name=chain_name, row_limit=ROW_LIMIT, **values)
+        table_columns=table_columns, to_yi=to_yi, sort_rows=sort_rows, chain_name=chain_name, sec=sec, row_limit=ROW_LIMIT, **values)
     return HTMLResponse(html, status_code=status_code)
 
 
