@@ -71,3 +71,24 @@ def test_busy_database_gives_clear_message_and_exit_3(tmp_path: Path) -> None:
     # the file is intact afterwards
     r2 = runner.invoke(app, ["info", "--db", str(db)])
     assert r2.exit_code == 0
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "月度.csv"
+    f.write_text("a,b\n1,2\n", encoding="utf-8")
+    r = runner.invoke(app, ["--lang", "en", "init", "--db", str(f)])
+    assert r.exit_code == 1 and "not a chainwatch" in r.output
+    assert f.read_text(encoding="utf-8") == "a,b\n1,2\n"
+
+
+def test_import_json_with_errors_is_one_json_object(tmp_path: Path) -> None:
+    import json
+
+    db = str(tmp_path / "c.duckdb")
+    runner.invoke(app, ["init", "--db", db])
+    bad = tmp_path / "m.csv"
+    monthly_frame().to_csv(bad, index=False)
+    r = runner.invoke(app, ["import", str(bad), "--kind", "monthly", "--db", db, "--format", "json"])
+    assert r.exit_code == 1
+    data = json.loads(r.stdout)
+    assert data["meta"]["failed"] is True and len(data["errors"]) == 18

@@ -199,3 +199,17 @@ def test_every_template_filled_in_imports_without_errors(tmp_path: Path, suffix:
             rep = c.data.import_file(path, kind)
             assert rep.rows_rejected == 0 and rep.rows_accepted == 1, (kind, rep.errors)
         assert set(KINDS) == set(LOAD_ORDER)
+
+
+def test_same_values_in_another_unit_are_not_revisions(cw: Chainwatch, tmp_path: Path) -> None:
+    df = monthly_frame()
+    df["工业总产值(万元)"] = [204162.66, 1.1, 0.3, 7.7, 1234.56, 99.99] * 3
+    cw.data.import_file(_csv(tmp_path, df, "wan.csv"), "monthly")
+    in_qian = df.rename(columns={"工业总产值(万元)": "工业总产值(千元)"})
+    in_qian["工业总产值(千元)"] = [f"{v * 10:.1f}" for v in df["工业总产值(万元)"]]
+    in_yuan = df.rename(columns={"工业总产值(万元)": "工业总产值(元)"})
+    in_yuan["工业总产值(元)"] = [f"{v * 10000:.0f}" for v in df["工业总产值(万元)"]]
+    for name, frame in (("qian.csv", in_qian), ("yuan.csv", in_yuan)):
+        rep = cw.data.import_file(_csv(tmp_path, frame, name), "monthly")
+        assert rep.rows_revised == 0, (name, cw.data.revisions().to_dict("records")[:3])
+    assert cw.store.scalar("SELECT gross_output FROM monthly_value WHERE uscc = ? AND period = '2021-01'", [USCCS[0]]) == 204162.66

@@ -82,13 +82,24 @@ def register(app: typer.Typer) -> None:
                     report = cw.data.import_file(file, kind, encoding=encoding, unit=unit, skip_invalid=skip_invalid,
                                                  dry_run=dry_run)
             except ValidationFailed as exc:
-                if exc.errors is not None and len(exc.errors):
+                if fmt == "json":
+                    from chainwatch.service import Result
+
+                    rep = getattr(exc, "report", None)
+                    emit(Result("import", meta=cw.meta(units={"money": "万元"}, failed=True, message=exc.message(lang)),
+                                tables={"report": [rep.as_dict()] if rep else [],
+                                        "errors": exc.errors if exc.errors is not None else []}), fmt)
+                    if errors is not None and exc.errors is not None:
+                        write_errors(exc.errors, errors)
+                elif exc.errors is not None and len(exc.errors):
                     _show_errors(exc.errors, errors, lang)
                 raise
             if report.extra_columns:
                 err_console.print(f"[yellow]{t('import.extra_columns', lang, columns=', '.join(report.extra_columns))}[/]")
-            if len(report.errors):
+            if len(report.errors) and fmt != "json":
                 _show_errors(report.errors, errors, lang)
+            elif len(report.errors) and errors is not None:
+                write_errors(report.errors, errors)
             if fmt == "json":
                 from chainwatch.service import Result
 

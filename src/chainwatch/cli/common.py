@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+import click
 import pandas as pd
 import typer
 from rich.console import Console
@@ -62,6 +63,9 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except typer.Exit:
             raise
+        except (click.exceptions.Abort, typer.Abort):
+            err_console.print(f"[bold red]✗[/] [red]{t('cli.aborted', resolve_lang(lang))}[/]", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
         except Exception as exc:  # a bug: say so plainly

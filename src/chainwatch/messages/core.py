@@ -17,6 +17,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db.exists": ("数据库 {path} 已存在，已检查并升级结构。", "Database {path} already exists; schema checked and upgraded."),
     "db.created": ("已创建数据库 {path}。", "Created database {path}."),
     "db.corrupt": ("无法打开数据库 {path}：{detail}", "Cannot open database {path}: {detail}"),
+    "db.not_duckdb": ("{path} 不是 chainwatch 数据库（DuckDB 文件）；请检查 --db 参数（数据文件请用 chainwatch import 导入）。",
+                      "{path} is not a chainwatch (DuckDB) database; check --db (data files are loaded with chainwatch import)."),
+    "auth.required": ("请先登录。", "Please log in."),
+    "auth.forbidden": ("当前角色或区县范围无权访问此内容。", "Your role or district scope does not allow this."),
+    "cli.aborted": ("已取消：需要输入但没有可用的终端（请使用相应的 --…-stdin 选项）。",
+                    "Aborted: input was needed but no terminal is available (use the matching --…-stdin option)."),
     "db.newer": ("数据库 {path} 的结构版本 {found} 高于本程序支持的 {supported}，请升级 chainwatch。",
                  "Database {path} has schema version {found}, newer than this chainwatch supports ({supported}); upgrade chainwatch."),
     # import

@@ -94,7 +94,8 @@ def _overview(cw: Chainwatch, head: dict[str, Any], lang: str) -> dict[str, Any]
             for k, v in inds.items() if k in ("gross_output", "value_added", "revenue", "profit_tax", "total_profit",
                                              "export_value")]
     go, va = inds.get("gross_output", {}), inds.get("value_added", {})
-    paragraphs = [head["sentence"] + ("。" if lang == "zh" else ".")]
+    sentence = head["sentence"].rstrip("。.")
+    paragraphs = [sentence + ("。" if lang == "zh" else ".")]
     paragraphs.append(t("report.month_line", lang, month=head["month_label"], phrase=growth_word(go.get("month_yoy_pct"), lang),
                         phrase_va=growth_word(va.get("month_yoy_pct"), lang)))
     paragraphs.append(t("report.loss", lang, n=head["n_enterprises"], n_loss=head["n_loss"],

@@ -52,6 +52,11 @@ class Store:
             raise ChainwatchError("db.missing", path=spath)
         if spath != ":memory:":
             Path(spath).parent.mkdir(parents=True, exist_ok=True)
+            if Path(spath).is_file() and Path(spath).stat().st_size > 0:
+                with open(spath, "rb") as fh:
+                    head = fh.read(16)
+                if head[8:12] != b"DUCK":
+                    raise ChainwatchError("db.not_duckdb", path=spath)
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads

@@ -283,7 +283,12 @@ def _typed_expr(col: Column, raw: str, factor: float | None, parsed: tuple[str, 
             checks.append(f"WHEN {num} <> floor({num}) THEN '{'v.year' if ty == 'year' else 'v.integer'}'")
             typed = f"CAST({num} AS BIGINT)"
         else:
-            typed = num if not factor or factor == 1.0 else f"({num} * {factor!r})"
+            if not factor or factor == 1.0:
+                typed = num
+            elif factor < 1:  # divide by the exact power of ten: x * 0.1 would add binary noise
+                typed = f"round({num} / {round(1 / factor)}, 8)"
+            else:
+                typed = f"({num} * {factor!r})"
         if ty == "year":
             checks.append(f"WHEN {num} < 1900 OR {num} > 2100 THEN 'v.year'")
         if not col.negative_ok:
@@ -514,7 +519,7 @@ def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportRepo
     now = datetime.now()
     tbl = kind.table
     if value_cols:
-        changed_any = " OR ".join(f'(s."{c}" IS NOT NULL AND t."{c}" IS DISTINCT FROM s."{c}")' for c in value_cols)
+        changed_any = " OR ".join(f"(s.\"{c}\" IS NOT NULL AND {_differs(c, kind)})" for c in value_cols)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _imp_changed AS SELECT s.* FROM _imp_valid s JOIN {tbl} t ON {join}
                         WHERE {changed_any}""").fetchall()
     else:
@@ -526,7 +531,7 @@ def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportRepo
         for c in value_cols:
             con.execute(f"""INSERT INTO value_revision SELECT ?, {key_text}, ?, CAST(t."{c}" AS VARCHAR),
                             CAST(s."{c}" AS VARCHAR), t.batch_id, ?, ? FROM _imp_changed s JOIN {tbl} t ON {join}
-                            WHERE s."{c}" IS NOT NULL AND t."{c}" IS DISTINCT FROM s."{c}" """,
+                            WHERE s."{c}" IS NOT NULL AND {_differs(c, kind)} """,
                         [kind.name, c, batch_id, now]).fetchall()
         if n_changed:
             sets = ", ".join(f'"{c}" = coalesce(s."{c}", t."{c}")' for c in value_cols)
@@ -545,6 +550,15 @@ def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportRepo
                      report.rows_unchanged]).fetchall()
         con.execute("INSERT INTO audit_log VALUES (?, ?, 'import', ?, ?)",
                     [now, actor, f"{kind.name}:{report.file}", json.dumps(report.as_dict(), ensure_ascii=False)]).fetchall()
+
+
+def _differs(column: str, kind: Kind) -> str:
+    """SQL: the file's value differs from the stored one (numbers within 1e-9 relative count as equal)."""
+    t, s = f't."{column}"', f's."{column}"'
+    col = next((c for c in kind.columns if c.name == column), None)
+    if col is not None and col.type in ("money", "float", "share"):
+        return (f"({t} IS NULL OR abs({t} - {s}) > 1e-9 * greatest(abs({t}), abs({s}), 1e-6))")
+    return f"{t} IS DISTINCT FROM {s}"
 
 
 def _run(store: Store, kind_name: str, loader: Any, *, file: str, sha256: str, unit: str | None, actor: str,
