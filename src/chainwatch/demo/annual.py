@@ -20,6 +20,7 @@ YEARS = (2018, 2019, 2020, 2021)
 MANUFACTURING_POWER = ("nev", "ic", "hi_end_equipment", "chem_materials", "magnetic_materials", "key_components",
                        "optoelectronics", "smart_terminals", "industrial_software")
 NETWORK_POWER = ("ic", "industrial_software", "smart_terminals")
+LAOZIHAO_DIVISIONS = ("13", "14", "15", "17", "18", "19", "27")
 CHAMPION_BATCHES = {2016: date(2016, 11, 30), 2017: date(2017, 12, 15), 2018: date(2018, 11, 30),
                     2019: date(2019, 11, 29), 2020: date(2020, 12, 10), 2021: date(2021, 11, 26)}
 GIANT_BATCHES = {2019: date(2019, 6, 20), 2020: date(2020, 11, 20), 2021: date(2021, 7, 19), 2022: date(2022, 8, 12)}
@@ -48,8 +49,8 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
         "niche_start": niche_start, "ip_rate": ip_rate, "digital": digital, "inst": inst,
         "strategic": rng.random(n) < 0.25 + 0.15 * (q.to_numpy() > 0.5),
         "six_found": rng.random(n) < 0.2 + 0.2 * (q.to_numpy() > 0.5),
-        "key_link": rng.random(n) < 0.15 + 0.25 * (q.to_numpy() > 1.0),
-        "own_brand": rng.random(n) < 0.3 + 0.35 * (q.to_numpy() > 0.5), "iso9001": rng.random(n) < 0.7,
+        "key_link": rng.random(n) < 0.15 + 0.4 * (q.to_numpy() > 1.0),
+        "own_brand": rng.random(n) < 0.3 + 0.45 * (q.to_numpy() > 0.5), "iso9001": rng.random(n) < 0.7,
         "quality_award": rng.random(n) < 0.06 + 0.1 * (q.to_numpy() > 1.0),
         "standards": rng.poisson(np.maximum(0.05, 0.6 * q.to_numpy() + 0.3)),
         "local_score": np.clip(np.round(7 + 3 * q.to_numpy() + rng.normal(0, 2.5, n)), 0, 15),
@@ -104,6 +105,9 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
     maker_top50 = rng.random(m_rows) < 0.15
     equity = np.where(rng.random(m_rows) < equity_prob[k], np.round(np.exp(rng.normal(np.log(3000), 0.9, m_rows)), 2), 0.0)
     score = np.clip(np.round(50 + 11 * qk + rng.normal(0, 6, m_rows), 1), 0, 100)
+    # 中华老字号: a handful of old consumer-goods makers (food, drink, textiles, apparel, pharmaceuticals)
+    old_brand = (founded_year <= 1995) & p["industry"].str[:2].isin(LAOZIHAO_DIVISIONS).to_numpy() \
+        & (rng.random(n) < 0.3)
     cols = {name: c[name].tolist() for name in c.columns}
     start_years = [int(x) for x in cols["niche_start"]]
     attrs = []
@@ -128,7 +132,8 @@ def annual_attributes(pop: pd.DataFrame, monthly: pd.DataFrame, rng: np.random.G
             if maker_draw[i] else None,
             "energy_quota_advanced": bool(cols["energy_adv"][i]),
             "info_system": bool(cols["info_system"][i]),
-            "manufacturing_power": bool(cols["mfg_power"][i]), "network_power": bool(cols["net_power"][i]),
+            "field_manufacturing_power": bool(cols["mfg_power"][i]),
+            "field_network_power": bool(cols["net_power"][i]), "field_laozihao": bool(old_brand[k[i]]),
             "field_serves_chain_leader": bool(cols["serves_leader"][i]),
             "field_2026_priority": bool(cols["six_found"][i] or cols["strategic"][i]),
             "developed_market_cert": bool(cols["dev_cert"][i]),
