@@ -25,52 +25,24 @@ COUNT_TABLES = ("enterprise", "chain", "segment", "cluster", "monthly_value", "s
 HEADLINE = ("gross_output", "value_added", "revenue", "total_profit", "profit_tax", "export_value")
 
 
-def headline_frame(store: Any, period: str) -> pd.DataFrame:
-    """Month and year-to-date totals of above-size industry for ``period`` with same-caliber growth.
-
-    The enterprise set is the year's 规上 directory restricted to industry (sections B–D); the base
-    is each enterprise's own value a year earlier (0 when it did not operate), exits excluded.
-    """
-    y, m = int(period[:4]), int(period[5:7])
-    months = list(range(1, max(m, 2) + 1))
-    month_set = [1, 2] if m <= 2 else [m]
-    exprs = {i: i for i in HEADLINE if i != "profit_tax"}
-    exprs["profit_tax"] = "total_profit + coalesce(taxes, 0)"
-    sums = ", ".join(
-        f"sum({e}) FILTER (WHERE v.year = ? AND v.month IN ({','.join(map(str, months))})) AS ytd_{i}, "
-        f"sum({e}) FILTER (WHERE v.year = ? AND v.month IN ({','.join(map(str, months))})) AS ytd0_{i}, "
-        f"sum({e}) FILTER (WHERE v.year = ? AND v.month IN ({','.join(map(str, month_set))})) AS m_{i}, "
-        f"sum({e}) FILTER (WHERE v.year = ? AND v.month IN ({','.join(map(str, month_set))})) AS m0_{i}"
-        for i, e in exprs.items())
-    params: list[Any] = []
-    for _ in exprs:
-        params += [y, y - 1, y, y - 1]
-    sql = f"""
-        WITH s AS (SELECT sc.uscc FROM enterprise_scope sc JOIN enterprise e USING (uscc)
-                   WHERE sc.year = ? AND sc.above_size AND e.section IN ('B', 'C', 'D')
-                     AND EXISTS (SELECT 1 FROM monthly_value x WHERE x.uscc = sc.uscc AND x.year = ?
-                                 AND x.month IN ({','.join(map(str, month_set))})))
-        SELECT count(DISTINCT v.uscc) FILTER (WHERE v.year = ?) AS n, {sums}
-        FROM monthly_value v JOIN s USING (uscc) WHERE v.year IN (?, ?)"""
-    row = store.df(sql, [y, y, y, *params, y, y - 1]).iloc[0]
-    rows = []
-    for i in HEADLINE:
-        ytd, ytd0, mv, mv0 = (row[f"ytd_{i}"], row[f"ytd0_{i}"], row[f"m_{i}"], row[f"m0_{i}"])
-        rows.append({"indicator": i, "unit": "万元", "month_value": _round(mv), "month_yoy_pct": _growth(mv, mv0),
-                     "ytd_value": _round(ytd), "ytd_yoy_pct": _growth(ytd, ytd0)})
+def _stats_headline(cw: Any, period: str) -> pd.DataFrame:
+    """The headline figures of the statistics service (the same numbers every other surface shows)."""
+    h = cw.stats.headline(period)
+    rows = [{"indicator": i, "name": t(f"demo.ind.{i}", cw.lang), "unit": v["unit"],
+             "month_value": _round(v["month_value"]), "month_yoy_pct": _pct(v["month_yoy_pct"]),
+             "ytd_value": _round(v["ytd_value"]), "ytd_yoy_pct": _pct(v["ytd_yoy_pct"])}
+            for i, v in h["indicators"].items() if i in HEADLINE]
     frame = pd.DataFrame(rows)
-    frame.attrs["n_enterprises"] = int(row["n"] or 0)
+    frame.attrs["n_enterprises"] = int(h["n_enterprises"])
     return frame
+
+
+def _pct(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else round(float(v), 1)
 
 
 def _round(v: Any) -> float | None:
     return None if v is None or pd.isna(v) else round(float(v), 2)
-
-
-def _growth(now: Any, base: Any) -> float | None:
-    if now is None or base is None or pd.isna(now) or pd.isna(base) or base <= 0:
-        return None
-    return round((float(now) / float(base) - 1.0) * 100.0, 1)
 
 
 def summary(cw: Any, report: BuildReport | None = None) -> Result:
@@ -86,8 +58,7 @@ def summary(cw: Any, report: BuildReport | None = None) -> Result:
                        "rows": int(store.scalar(f"SELECT count(*) FROM {tbl}"))})
     above = int(store.scalar("SELECT count(*) FROM enterprise_scope WHERE year = ? AND above_size", [latest_year]))
     counts.insert(1, {"table": "enterprise_scope", "name": t("demo.t.above_size", lang), "rows": above})
-    head = headline_frame(store, period)
-    head.insert(1, "name", [t(f"demo.ind.{i}", lang) for i in head["indicator"]])
+    head = _stats_headline(cw, period)
     truth = dict(store.rows("SELECT kind, count(DISTINCT coalesce(uscc, '')) FROM demo_truth_enterprise GROUP BY kind"))
     seg_truth = dict(store.rows("SELECT kind, count(*) FROM demo_truth_segment GROUP BY kind"))
     troubled = int(store.scalar("SELECT count(DISTINCT uscc) FROM demo_truth_enterprise "
