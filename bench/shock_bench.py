@@ -89,10 +89,10 @@ def loss_trace(net: Network, psi: np.ndarray, direction: str, sweeps: int) -> No
     wts = np.where(net.internal, net.s, 0.0)
     total = wts.sum()
     h = 1.0 - psi
-    lost = [float(wts @ (1.0 - h)) / total]
+    lost = [float(np.multiply(wts, 1.0 - h).sum()) / total]
     for _ in range(sweeps):
         h = full(h).copy()
-        lost.append(float(wts @ (1.0 - h)) / total)
+        lost.append(float(np.multiply(wts, 1.0 - h).sum()) / total)
     ref = lost[-1]
     steps = np.diff(lost)
     print(f"{'  loss trace':28s} after {sweeps} sweeps {100 * ref:.5f} %; after 100: {100 * lost[min(100, sweeps)]:.5f} % "

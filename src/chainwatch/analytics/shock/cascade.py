@@ -381,7 +381,8 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
             new = sweeper(h)
             drop = h - new
             moved = np.flatnonzero(drop > tol)
-            dmax, dloss = float(drop.max()), float(wts @ drop) / total
+            # multiply + sum, not ``@``: a BLAS dot wakes OpenBLAS threads, which then spin and slow the sweeps
+            dmax, dloss = float(drop.max()), float(np.multiply(wts, drop).sum()) / total
             if track_paths and moved.size:
                 _record_paths(net, moved, changed, h, pred, via, psi, down, up)
             np.copyto(h, new)
@@ -397,7 +398,7 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
             drop = h[cand] - new
             moved = cand[drop > tol]
             dmax = float(drop.max()) if drop.size else 0.0
-            dloss = float(wts[cand] @ drop) / total
+            dloss = float(np.multiply(wts[cand], drop).sum()) / total
             if track_paths and moved.size:
                 _record_paths(net, moved, changed, h, pred, via, psi, down, up)
             h[cand] = new
