@@ -131,7 +131,7 @@ def bench_cascade(n: int, m: int, repeats: int, trace: int = 0, baseline: bool =
         psi = np.zeros(n)
         psi[nodes] = 1.0
         t, cpu, st = timed_cpu(lambda psi=psi, d=direction: cascade(net, psi, direction=d), repeats)
-        lost = net.s @ (1 - st.h) / net.s.sum()
+        lost = float(np.multiply(net.s, 1 - st.h).sum() / net.s.sum())
         print(f"{name:28s} {t:8.3f} s (CPU {cpu:6.3f} s)  sweeps {st.sweeps:3d}  firms >0.1 % hit "
               f"{int((st.h < 0.999).sum()):>9,}  output lost {100 * lost:6.3f} %  evaluated {st.touched.size:,}")
         print(f"{'':28s} converged {st.converged}, last sweep: max drop {st.max_change:.1e}, "
