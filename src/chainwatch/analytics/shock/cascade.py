@@ -13,8 +13,11 @@ essential). Each node's production level h ∈ [0, 1] is limited by
 
 ``h ← min(h, h^d, h^u)`` is iterated to a fixed point. Only nodes next to a node whose h changed are
 re-evaluated (the active frontier), which gives exactly the synchronous sweep of the spec at a cost
-proportional to the part of the network the shock reaches. External nodes only carry their own
-shock. :func:`run_cascade` adds months, inventory buffers and recovery paths and records the path by
+proportional to the part of the network the shock reaches; once the frontier covers ``full_frac``
+of the network, every node is swept with CSR mat-vecs into preallocated buffers (:class:`_FullSweep`).
+Each cascade reports whether it converged before ``max_sweeps`` and how much the last sweep still
+changed (largest level drop, lost output as a share of total output). External nodes only carry
+their own shock. :func:`run_cascade` adds months, inventory buffers and recovery paths and records the path by
 which the shock reached each firm.
 """
 
