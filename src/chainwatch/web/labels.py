@@ -19,7 +19,8 @@ INDICATOR_COLUMNS = frozenset({"indicator", "input", "attribute"})
 
 #: technical columns never shown in generic tables (the JSON API keeps them)
 HIDDEN = frozenset({"ruleset_basis", "flags", "missing_inputs", "dependence_method", "key", "label_en",
-                    "name_en", "group_type", "score_max", "unconfirmed", "on_path", "parent"})
+                    "name_en", "group_type", "score_max", "unconfirmed", "on_path", "parent",
+                    "missing_attributes", "path_uscc", "model", "inventory_days", "max_sweeps"})
 
 SUFFIXES = (("_yoy_pct", "同比 %", " y/y %"), ("_share_pct", "占比 %", " share %"),
             ("_change_pp", "变动（百分点）", " change (pp)"), ("_pct", " %", " %"), ("_pp", "（百分点）", " (pp)"),

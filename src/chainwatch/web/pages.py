@@ -22,6 +22,8 @@ from chainwatch.web.labels import column_label, table_columns, value_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 ROW_LIMIT = 200
+#: float columns always shown with decimals (scores, indices)
+MONEY_2DP = frozenset({"score", "gap_index", "hhi", "hhi_pooled", "points", "max_points", "points_max"})
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -51,6 +53,8 @@ def _fmt(value: Any, column: str = "") -> str:
             return "—"
         if column.endswith(("_pct", "_pp", "_yi")):
             return f"{value + 0.0:,.1f}" if round(value, 1) != 0 else "0.0"
+        if value.is_integer() and abs(value) < 1e15 and column not in MONEY_2DP:
+            return f"{int(value):,}" if abs(value) >= 10000 else str(int(value))
         if abs(value) >= 100:
             return f"{value:,.0f}"
         return f"{value:,.2f}"
