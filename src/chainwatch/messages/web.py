@@ -524,4 +524,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.col.max_sweeps": ('迭代次数', 'Sweeps'),
     "web.col.path_uscc": ('传导路径代码', 'Path (USCC)'),
     "web.sim.units_note": ('金额单位：万元（总体表的基期产出为亿元）。', 'Money in CNY 10k (base output in the summary in CNY 100m).'),
+    "web.col.kind_name": ('数据类型', 'Kind'),
 }

@@ -76,5 +76,5 @@ def table_columns(rows: list[dict[str, Any]], columns: list[str] | None = None) 
         return list(columns)
     keys = list(rows[0].keys()) if rows else []
     present = set(keys)
-    return [c for c in keys if c not in HIDDEN and f"{c}_label" not in present
+    return [c for c in keys if c not in HIDDEN and f"{c}_label" not in present and f"{c}_name" not in present
             and not (c == "id" and "policy_id" in present)]

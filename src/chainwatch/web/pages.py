@@ -125,6 +125,20 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
             if lang == "zh" else "; ".join(names.get(c.strip(), c.strip()) for c in str(chain_ids).split(",")
                                            if c.strip())
 
+    dnames: dict[str, str] = {}
+
+    def district_name(codes: Any) -> str:
+        """District code(s) (comma-separated or a list) → names; unknown codes stay as they are."""
+        if not dnames:
+            try:
+                df = ctx.cw.users.districts().tables["districts"]
+                dnames.update({str(r["code"]): str(r["name"]) for r in
+                               (df.to_dict("records") if hasattr(df, "to_dict") else df)})
+            except Exception:  # noqa: BLE001 - a label lookup must never break a page
+                dnames["\0"] = ""
+        items = codes if isinstance(codes, (list, tuple)) else str(codes).split(",")
+        return "、".join(dnames.get(str(c).strip(), str(c).strip()) for c in items if str(c).strip())
+
     def sec(name: str) -> str:
         """The heading of a result section (``web.sec.<name>``), else its JSON name."""
         from chainwatch.i18n import catalogue
@@ -145,7 +159,7 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
         page_data=json.dumps(data if data is not None else {}, ensure_ascii=False, default=str).replace(
             "</", "<\\/"),
         col=lambda c: column_label(c, lang), val=lambda c, v: value_label(c, v, lang),
-        table_columns=table_columns, to_yi=to_yi, sort_rows=sort_rows, chain_name=chain_name, sec=sec, row_limit=ROW_LIMIT, **values)
+        table_columns=table_columns, to_yi=to_yi, sort_rows=sort_rows, chain_name=chain_name, district_name=district_name, sec=sec, row_limit=ROW_LIMIT, **values)
     return HTMLResponse(html, status_code=status_code)
 
 
