@@ -482,3 +482,34 @@ def test_every_default_error_key_is_translated(lang: str) -> None:
             if isinstance(c, type) and issubclass(c, errors.ChainwatchError) and hasattr(c, "default_key")}
     assert {"auth.required", "auth.forbidden"} <= keys
     assert [k for k in sorted(keys) if t(k, lang) == k] == []
+
+
+@pytest.mark.slow
+def test_dashboard_overview_and_trade_api_agree_with_the_cli(demo_db_copy: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from chainwatch.service import Chainwatch
+    from chainwatch.web import create_app
+
+    db = demo_db_copy
+    go = total_row(cli_json("stats", "--period", PERIOD, "--indicators", "gross_output", "--db", db), "gross_output")
+    trade = cli_json("trade", "--period", "2021-11", "--db", db)
+    with Chainwatch(db, lang="zh", actor="test") as cw:
+        cw.users.add("viewer_wu", "secret-pass-123", role="viewer")
+    with Chainwatch(db, actor="web") as cw:
+        client = TestClient(create_app(cw=cw, warm=False), raise_server_exceptions=False)
+        tok = client.post("/api/auth/login", json={"username": "viewer_wu", "password": "secret-pass-123"})
+        h = {"Authorization": f"Bearer {tok.json()['token']}"}
+        ov = client.get("/api/overview", params={"period": PERIOD}, headers=h)
+        assert ov.status_code == 200, ov.text
+        inds = {r["indicator"]: r for r in ov.json()["headline"]["indicators"]}
+        assert inds["gross_output"]["ytd_value"] == pytest.approx(go["ytd_value"])
+        assert inds["gross_output"]["ytd_yoy_pct"] == pytest.approx(go["ytd_yoy_pct"], abs=1e-6)
+        api = client.get("/api/trade", params={"period": "2021-11"}, headers=h)
+        assert api.status_code == 200, api.text
+        key = ("flow", "key", "ytd_value")
+        cli_rows = sorted(tuple(r[k] for k in key) for r in trade["rows"])
+        api_rows = sorted(tuple(r[k] for k in key) for r in api.json()["rows"])
+        assert len(cli_rows) >= 6 and all(r[2] is not None and r[2] > 0 for r in cli_rows)
+        assert [r[:2] for r in api_rows] == [r[:2] for r in cli_rows]
+        assert [r[2] for r in api_rows] == pytest.approx([r[2] for r in cli_rows])
