@@ -263,3 +263,40 @@ def test_demo_city_pages_render_charts(browser, demo_server, city):
         assert not s.errors, s.errors
     finally:
         s.close()
+
+
+RAW_HEADER = r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$|^(label|count|key|id|total|group_type|month|kind)$"
+
+
+def test_demo_city_pages_read_like_a_dashboard(browser, demo_server, city):
+    """Every main page in zh and en: table headers are labels (not JSON field names), the visible text
+    has no 'undefined'/'NaN'/'None', chart legends carry display names, English pages have English
+    headers."""
+    import re
+
+    base, chain, uscc = demo_server
+    s = Session(browser, base, "analyst", city.PASSWORD)
+    pages = ["/", "/chains", f"/chains/{chain}", "/enterprises", f"/enterprises/{uscc}", "/warnings",
+             "/cultivation", f"/cultivation/gap/{uscc}", "/policy", "/trade", "/simulation", "/imports"]
+    try:
+        for lang in ("zh", "en"):
+            for path in pages:
+                s.go(f"{path}?lang={lang}")
+                headers = s.page.eval_on_selector_all("th", "els => els.map(e => e.innerText.trim())")
+                raw = [h for h in headers if re.match(RAW_HEADER, h)]
+                assert not raw, (lang, path, raw)
+                body = s.page.inner_text("body")
+                bad = re.search(r"\b(undefined|NaN|None|nan)\b", body)
+                assert not bad, (lang, path, body[max(0, bad.start() - 80):bad.end() + 20])
+                if lang == "en":
+                    cjk = [h for h in headers if re.search(r"[\u4e00-\u9fff]", h)]
+                    assert not cjk, (path, cjk)
+            s.go(f"/?lang={lang}")
+            s.chart("#chart-chains")
+            s.assert_readable("#chart-chains", ("ytd_yoy_pct",))
+            s.go(f"/trade?lang={lang}")
+            s.chart("#chart-trade")
+            s.assert_readable("#chart-trade", ("ytd_value", "ytd_yoy_pct"))
+        assert not s.errors, s.errors
+    finally:
+        s.close()

@@ -66,7 +66,7 @@ def value_label(column: str, value: Any, lang: str) -> str | None:
     if key not in catalogue():
         return None
     text = t(key, lang)
-    return text[:1].upper() + text[1:] if lang == "en" else text
+    return text[:1].upper() + text[1:] if lang == "en" and value != "none" else text
 
 
 def table_columns(rows: list[dict[str, Any]], columns: list[str] | None = None) -> list[str]:

@@ -127,7 +127,7 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
 
     dnames: dict[str, str] = {}
 
-    def district_name(codes: Any) -> str:
+    def district_name(codes: Any, with_code: bool = False) -> str:
         """District code(s) (comma-separated or a list) → names; unknown codes stay as they are."""
         if not dnames:
             try:
@@ -137,7 +137,10 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
             except Exception:  # noqa: BLE001 - a label lookup must never break a page
                 dnames["\0"] = ""
         items = codes if isinstance(codes, (list, tuple)) else str(codes).split(",")
-        return "、".join(dnames.get(str(c).strip(), str(c).strip()) for c in items if str(c).strip())
+        codes_ = [str(c).strip() for c in items if str(c).strip()]
+        if with_code:
+            return "、".join(f"{dnames[c]}（{c}）" if c in dnames else c for c in codes_)
+        return "、".join(dnames.get(c, c) for c in codes_)
 
     def sec(name: str) -> str:
         """The heading of a result section (``web.sec.<name>``), else its JSON name."""
