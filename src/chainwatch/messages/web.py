@@ -525,4 +525,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.col.path_uscc": ('传导路径代码', 'Path (USCC)'),
     "web.sim.units_note": ('金额单位：万元（总体表的基期产出为亿元）。', 'Money in CNY 10k (base output in the summary in CNY 100m).'),
     "web.col.kind_name": ('数据类型', 'Kind'),
+    "web.ent.search_hint": ('企业名称或统一社会信用代码', 'name or USCC'),
+    "web.ent.none_found": ('没有找到与“{q}”匹配的企业。', 'No enterprise matches "{q}".'),
 }

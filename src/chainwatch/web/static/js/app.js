@@ -19,6 +19,12 @@
     return labels[f] || f;
   }
 
+  function display(v) {
+    /* English category names start with a capital (service labels are lower-case words) */
+    var s = v == null ? "" : String(v);
+    return (document.documentElement.lang || "").indexOf("en") === 0 ? s.charAt(0).toUpperCase() + s.slice(1) : s;
+  }
+
   function lineOrBar(el, rows, kind) {
     var x = el.getAttribute("data-x") || "period";
     var ys = fields(el, "y");
@@ -50,7 +56,7 @@
     var colors = el.getAttribute("data-levels") ? rows.map(function (r) { return LEVEL_COLORS[r.grade] || "#999"; }) : PALETTE;
     return {
       tooltip: { trigger: "item" }, legend: { bottom: 0 }, color: colors,
-      series: [{ type: "pie", radius: ["35%", "65%"], data: rows.map(function (r) { return { name: r[n], value: num(r[v]) }; }) }]
+      series: [{ type: "pie", radius: ["35%", "65%"], data: rows.map(function (r) { return { name: display(r[n]), value: num(r[v]) }; }) }]
     };
   }
 
