@@ -452,12 +452,15 @@ def _record_paths(net: Network, moved: np.ndarray, changed: np.ndarray, h: np.nd
     nb = np.concatenate(nbr)
     ls = np.concatenate(lost)
     kd = np.concatenate(kind)
-    o = np.lexsort((-ls, t))
-    t, nb, kd = t[o], nb[o], kd[o]
-    firstpos = np.ones(t.size, dtype=bool)
-    firstpos[1:] = t[1:] != t[:-1]
-    pred[t[firstpos]] = nb[firstpos]
-    via[t[firstpos]] = kd[firstpos]
+    # per target the first link with the largest lost flow (as a stable sort by target, then by lost
+    # flow descending would pick), without sorting every link: a maximum per target, then the first hit
+    best = np.full(net.n, -np.inf)
+    np.maximum.at(best, t, ls)
+    top = np.flatnonzero(ls == best[t])
+    _, first_idx = np.unique(t[top], return_index=True)
+    pick = top[first_idx]
+    pred[t[pick]] = nb[pick]
+    via[t[pick]] = kd[pick]
 
 
 def path_to(state_pred: np.ndarray, node: int, limit: int = 50) -> list[int]:
