@@ -92,3 +92,31 @@ def test_import_json_with_errors_is_one_json_object(tmp_path: Path) -> None:
     assert r.exit_code == 1
     data = json.loads(r.stdout)
     assert data["meta"]["failed"] is True and len(data["errors"]) == 18
+
+
+def test_csv_cells_hold_json_not_python_reprs() -> None:
+    import io
+    from contextlib import redirect_stdout
+
+    from chainwatch.cli.common import emit
+    from chainwatch.service import Result
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        emit(Result("x", tables={"rows": [{"a": ["驱动电机", "电池"], "b": {"cr1": 0.5}, "c": 1.5}]}), "csv")
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "a,b,c"
+    assert '"[""驱动电机"", ""电池""]"' in lines[1] and '"{""cr1"": 0.5}"' in lines[1]
+
+
+def test_serve_refuses_a_port_in_use(tmp_path: Path) -> None:
+    import socket
+
+    db = str(tmp_path / "c.duckdb")
+    runner.invoke(app, ["init", "--db", db])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = runner.invoke(app, ["--lang", "en", "serve", "--db", db, "--port", str(port)])
+    assert r.exit_code == 1 and "port is in use" in r.output

@@ -40,6 +40,21 @@ def _password(lang: str, from_stdin: bool) -> str:
     return str(first)
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse early, with a clear message, when the port cannot be bound."""
+    import socket
+
+    from chainwatch.errors import InputError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise InputError("serve.port_busy", host=host, port=port) from None
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     @handle_errors
@@ -57,6 +72,7 @@ def register(app: typer.Typer) -> None:
 
         lang = resolve_lang(lang)
         settings = load_settings(db=db, host=host, port=port)
+        _check_port(settings.host, int(settings.port))
         cw = open_cw(settings.db, lang, create=False, actor="web")
         if cw.users.count() == 0:
             err_console.print(f"[yellow]{t('web.cli.no_users', lang)}[/]")

@@ -116,6 +116,13 @@ def _fmt_cell(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> Any:
+    """Lists and dicts as JSON text in CSV cells (not Python reprs)."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
 def emit(result: Result, fmt: str, titles: dict[str, str] | None = None) -> None:
     """Print a result as a Rich table, one JSON object, or CSV (tables one after another)."""
     fmt = check_format(fmt)
@@ -126,6 +133,7 @@ def emit(result: Result, fmt: str, titles: dict[str, str] | None = None) -> None
         several = len(result.tables) > 1
         for name, table in result.tables.items():
             frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+            frame = frame.apply(lambda col: col.map(_csv_cell) if col.dtype == object else col)
             if several:
                 sys.stdout.write(f"# {name}\n")
             sys.stdout.write(frame.to_csv(index=False))

@@ -23,6 +23,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "auth.forbidden": ("当前角色或区县范围无权访问此内容。", "Your role or district scope does not allow this."),
     "cli.aborted": ("已取消：需要输入但没有可用的终端（请使用相应的 --…-stdin 选项）。",
                     "Aborted: input was needed but no terminal is available (use the matching --…-stdin option)."),
+    "serve.port_busy": ("无法在 {host}:{port} 上启动：端口已被占用（用 --port 换一个端口）。",
+                        "Cannot listen on {host}:{port}: the port is in use (choose another with --port)."),
     "db.newer": ("数据库 {path} 的结构版本 {found} 高于本程序支持的 {supported}，请升级 chainwatch。",
                  "Database {path} has schema version {found}, newer than this chainwatch supports ({supported}); upgrade chainwatch."),
     # import

@@ -113,7 +113,7 @@ class StatsService:
             "chain": "SELECT chain_id, name_zh, name_en FROM chain",
             "segment": "SELECT segment_id, name_zh, name_en FROM segment",
             "cluster": "SELECT cluster_id, name_zh, name_en FROM cluster",
-            "district": "SELECT code, name, name FROM region",
+            "district": "SELECT code, name, name_en FROM region",
             "industry": "SELECT code, name_zh, name_en FROM industry WHERE level = 2",
         }[group_type]
         return {str(r[0]): str((r[1] if zh else (r[2] or r[1])) or r[0]) for r in self.store.rows(sql)}

@@ -77,6 +77,7 @@ _register(Kind("region", "region", ("code",), (
     C("code", "区划代码", "code", "str", True, "330212", help_zh="NBS 统计用区划代码（2、4、6 或 9 位）",
       help_en="NBS statistical division code (2, 4, 6 or 9 digits)"),
     C("name", "名称", "name", "str", True, "鄞州区"),
+    C("name_en", "英文名称", "name_en", "str", False, "Yinzhou"),
     C("level", "级别", "level", "int", True, "3", lo=1, hi=5, help_zh="1 省 2 地市 3 区县 4 乡镇",
       help_en="1 province, 2 prefecture, 3 county, 4 township"),
     C("parent", "上级代码", "parent", "str", False, "3302"),

@@ -129,6 +129,7 @@ def seed_reference(store: Store) -> None:
             [(gid, zh, en, m, basis, as_of, True) for gid, zh, en, members, basis, as_of in PARTNER_GROUPS for m in members],
             columns=["group_id", "name_zh", "name_en", "member", "basis", "as_of", "editable"]),
     }
+    frames["region"]["name_en"] = frames["region"]["code"].map(REGION_EN)
     for table, frame in frames.items():
         cols = ", ".join(frame.columns)
         con.register("_seed", frame)
@@ -136,3 +137,5 @@ def seed_reference(store: Store) -> None:
             con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _seed").fetchall()
         finally:
             con.unregister("_seed")
+    con.executemany("UPDATE region SET name_en = ? WHERE code = ? AND name_en IS NULL",
+                    [(en, code) for code, en in REGION_EN.items()])
