@@ -112,9 +112,11 @@ def _load_csv(store: Store, path: Path, encoding: str | None) -> list[str]:
     try:
         cols = [r[0] for r in store.con.execute(f"DESCRIBE SELECT * FROM read_csv(?, {opts})", [str(src)]).fetchall()]
         select = ", ".join(f'"{c}" AS "{c.lstrip(chr(0xFEFF))}"' for c in (c.replace('"', '""') for c in cols))
-        store.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _imp_src AS SELECT row_number() OVER () + 1 AS _row, {select} "
-            f"FROM read_csv(?, {opts})", [str(src)]).fetchall()
+        # rows keep the file's order (DuckDB preserves insertion order), so rowid + 2 is the
+        # spreadsheet row number (header = row 1) without a single-threaded window function
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE _imp_raw AS SELECT {select} FROM read_csv(?, {opts})",
+                          [str(src)]).fetchall()
+        store.con.execute("CREATE OR REPLACE TEMP VIEW _imp_src AS SELECT rowid + 2 AS _row, * FROM _imp_raw").fetchall()
     except InputError:
         raise
     except Exception as exc:  # duckdb parse errors
@@ -133,6 +135,7 @@ def _load_frame(store: Store, df: pd.DataFrame) -> list[str]:
                 or pd.api.types.is_bool_dtype(text[col])):
             text[col] = text[col].astype("string")
     text.columns = [str(c) for c in text.columns]
+    _drop_temp(store, ("_imp_src", "_imp_raw"))
     store.con.register("_imp_df", text)
     try:
         casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in text.columns)
@@ -175,6 +178,7 @@ def _load_xlsx(store: Store, path: Path) -> list[str]:
     frame = pd.DataFrame(data, columns=names, dtype="object")
     frame.index = range(2, len(frame) + 2)
     frame = frame.dropna(how="all")
+    _drop_temp(store, ("_imp_src", "_imp_raw"))
     store.con.register("_imp_df", frame.reset_index(names="_row"))
     try:
         casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in names)
@@ -588,9 +592,17 @@ def _run(store: Store, kind_name: str, loader: Any, *, file: str, sha256: str, u
                 _apply(store, kind, mapping, report, actor, unit)
             return report
         finally:
-            store.con.execute("DROP VIEW IF EXISTS _imp_valid").fetchall()
-            for tmp in ("_imp_src", "_imp_stage", "_imp_err", "_imp_changed"):
-                store.con.execute(f"DROP TABLE IF EXISTS {tmp}").fetchall()
+            _drop_temp(store, ("_imp_valid", "_imp_src", "_imp_raw", "_imp_stage", "_imp_err", "_imp_changed"))
+
+
+def _drop_temp(store: Store, names: tuple[str, ...]) -> None:
+    """Drop the pipeline's temporary tables and views (views first: they depend on tables)."""
+    found = dict(store.con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN "
+        f"({', '.join('?' for _ in names)})", list(names)).fetchall())
+    for name in sorted(found, key=lambda n: found[n] != "VIEW"):
+        kind = "VIEW" if found[name] == "VIEW" else "TABLE"
+        store.con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
 
 
 def get_kind(name: str) -> Kind:
