@@ -25,6 +25,8 @@ from chainwatch.i18n import t
 from chainwatch.service import Chainwatch, Result
 
 console = Console()
+if not console.is_terminal:  # piped or redirected: wide tables rather than 80 columns
+    console = Console(width=160)
 err_console = Console(stderr=True)
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database file (default: setting db / CHAINWATCH_DB).")]
@@ -116,6 +118,13 @@ def _fmt_cell(value: Any) -> str:
     return str(value)
 
 
+def _header(column: str, lang: str) -> str:
+    """A table header in the user's language when the catalogue knows the column (web.col.*)."""
+    from chainwatch.web.labels import column_label
+
+    return column_label(column, lang)
+
+
 def _csv_cell(value: Any) -> Any:
     """Lists and dicts as JSON text in CSV cells (not Python reprs)."""
     if isinstance(value, (list, tuple, dict)):
@@ -140,5 +149,7 @@ def emit(result: Result, fmt: str, titles: dict[str, str] | None = None) -> None
         return
     for line in result.text:
         console.print(line, highlight=False)
+    lang = resolve_lang(result.meta.get("lang"))
     for name, table in result.tables.items():
-        render_table((titles or {}).get(name, name), table)
+        frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+        render_table((titles or {}).get(name, name), frame.rename(columns=lambda c: _header(str(c), lang)))
