@@ -73,8 +73,13 @@ class Chainwatch:
         self.close()
 
     def meta(self, **extra: Any) -> dict[str, Any]:
-        """Common ``meta`` fields of every result."""
-        return {"database": self.db_path, "lang": self.lang, **extra}
+        """Common ``meta`` fields of every result (the CLI, the API and the bulletin share them)."""
+        from datetime import datetime
+
+        import chainwatch
+
+        return {"database": self.db_path, "lang": self.lang, "chainwatch_version": chainwatch.__version__,
+                "generated_at": datetime.now().isoformat(timespec="seconds"), **extra}
 
 
 __all__ = ["Chainwatch", "Result"]
