@@ -131,3 +131,16 @@ def test_cli_writes_a_bulletin(demo_db_copy: str, tmp_path: Path) -> None:
     assert r.exit_code == 2
     r = CliRunner().invoke(app, ["report", "--period", "2030-01", "--db", demo_db_copy])
     assert r.exit_code == 1
+
+
+def test_bulletin_says_when_no_warning_run_exists(demo_cw: Chainwatch) -> None:
+    from chainwatch.model.periods import Period
+    from chainwatch.report.context import _warnings
+
+    assert not demo_cw.risk.has_run(PERIOD)
+    before = _warnings(demo_cw, Period.parse(PERIOD), "en")
+    assert not before["ran"] and "chainwatch warn --period 2021-11" in before["text"]
+    demo_cw.risk.run(PERIOD)
+    assert demo_cw.risk.has_run(PERIOD) and not demo_cw.risk.has_run("2021-10")
+    assert _warnings(demo_cw, Period.parse(PERIOD), "en")["ran"]
+    assert demo_cw.data.is_demo()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 import yaml
 
@@ -14,11 +13,9 @@ from chainwatch.cli.common import (
     FormatOpt,
     LangOpt,
     check_format,
-    console,
-    emit,
     handle_errors,
     open_cw,
-    render_table,
+    show_sections,
 )
 from chainwatch.errors import InputError
 from chainwatch.i18n import t
@@ -38,31 +35,11 @@ PIPE_COLS = ["level", "key", "name", "tier_label", "holders", "new_this_year", "
              "review_not_held"]
 
 
-def _header(col: str, lang: str) -> str:
-    key = f"cultivation.col.{col}"
-    text = t(key, lang)
-    return col if text == key else text
-
-
 def _show(result: Result, fmt: str, spec: dict[str, list[str]]) -> None:
     """JSON/CSV with the stable field names; tables with translated headers and statuses."""
-    if fmt != "table":
-        emit(result, fmt)
-        return
     lang = str(result.meta.get("lang") or "zh")
-    for line in result.text:
-        console.print(line, highlight=False, markup=False)
-    for name, cols in spec.items():
-        table = result.tables.get(name)
-        if table is None:
-            continue
-        frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
-        if len(frame):
-            view = frame[[c for c in cols if c in frame.columns]].copy()
-            if "status" in view:
-                view["status"] = view["status"].map(lambda s: t(f"cultivation.status.{s}", lang))
-            view.columns = [_header(c, lang) for c in view.columns]
-            render_table(t(f"cultivation.table.{name}", lang), view, max_rows=200)
+    show_sections(result, fmt, dict(spec), "cultivation", max_rows=200,
+                  values={"status": lambda s: t(f"cultivation.status.{s}", lang)})
 
 
 def _settings(path: Path | None) -> dict | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from chainwatch.cli.common import (
@@ -13,41 +12,18 @@ from chainwatch.cli.common import (
     FormatOpt,
     LangOpt,
     check_format,
-    console,
-    emit,
     err_console,
     handle_errors,
     open_cw,
-    render_table,
+    show_sections,
 )
 from chainwatch.errors import ValidationFailed
-from chainwatch.i18n import t
 from chainwatch.service.result import Result
-
-
-def _header(col: str, lang: str) -> str:
-    key = f"policy.col.{col}"
-    text = t(key, lang)
-    return col if text == key else text
 
 
 def _show(result: Result, fmt: str, cols: dict[str, list[str] | None]) -> None:
     """JSON/CSV with the stable field names; tables with translated headers."""
-    if fmt != "table":
-        emit(result, fmt)
-        return
-    lang = str(result.meta.get("lang") or "zh")
-    for line in result.text:
-        console.print(line, highlight=False, markup=False)
-    for name, wanted in cols.items():
-        table = result.tables.get(name)
-        if table is None:
-            continue
-        frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
-        if len(frame):
-            view = frame[[c for c in (wanted or frame.columns) if c in frame.columns]].copy()
-            view.columns = [_header(c, lang) for c in view.columns]
-            render_table(t(f"policy.table.{name}", lang), view)
+    show_sections(result, fmt, cols, "policy")
 
 
 def _errors(exc: ValidationFailed) -> None:

@@ -118,11 +118,40 @@ def _fmt_cell(value: Any) -> str:
     return str(value)
 
 
-def _header(column: str, lang: str) -> str:
-    """A table header in the user's language when the catalogue knows the column (web.col.*)."""
+def _header(column: str, lang: str, prefix: str | None = None) -> str:
+    """A table header in the user's language: ``<prefix>.col.<column>`` first, then the shared column
+    labels (web.col.*), else the column's JSON name."""
+    from chainwatch.i18n import catalogue
     from chainwatch.web.labels import column_label
 
+    if prefix and f"{prefix}.col.{column}" in catalogue():
+        return t(f"{prefix}.col.{column}", lang)
     return column_label(column, lang)
+
+
+def show_sections(result: Result, fmt: str, spec: dict[str, list[str] | None], prefix: str, *,
+                  max_rows: int = 60, values: dict[str, Callable[[Any], Any]] | None = None) -> None:
+    """Print a result's chosen tables (``spec``: table → columns, None for all) with titles and headers
+    from the feature's catalogue keys ``<prefix>.table.*`` / ``<prefix>.col.*``; JSON/CSV unchanged."""
+    if fmt != "table":
+        emit(result, fmt)
+        return
+    lang = str(result.meta.get("lang") or "zh")
+    for line in result.text:
+        console.print(line, highlight=False, markup=False)
+    for name, cols in spec.items():
+        table = result.tables.get(name)
+        if table is None:
+            continue
+        frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+        if not len(frame):
+            continue
+        view = frame[[c for c in (cols or frame.columns) if c in frame.columns]].copy()
+        for col, fn in (values or {}).items():
+            if col in view:
+                view[col] = view[col].map(fn)
+        view.columns = [_header(str(c), lang, prefix) for c in view.columns]
+        render_table(t(f"{prefix}.table.{name}", lang), view, max_rows=max_rows)
 
 
 def _csv_cell(value: Any) -> Any:

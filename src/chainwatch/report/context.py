@@ -60,7 +60,7 @@ def build_context(cw: Chainwatch, period: str) -> dict[str, Any]:
         head = cw.stats.headline(str(p))
     except NotFound as exc:
         raise NotFound("report.no_data", period=str(p)) from exc
-    demo = cw.store.table_exists("demo_info") and bool(cw.store.scalar("SELECT count(*) FROM demo_info"))
+    demo = cw.data.is_demo()
     ctx: dict[str, Any] = {
         "lang": lang, "period": str(p), "label": p.label(lang, cumulative=True), "month_label": p.label(lang),
         "title": t("report.title", lang),
@@ -148,9 +148,7 @@ def _chains(cw: Chainwatch, p: Period, head: dict[str, Any], lang: str) -> dict[
 def _warnings(cw: Chainwatch, p: Period, lang: str) -> dict[str, Any]:
     summ = cw.risk.summary(str(p))
     meta = summ.meta
-    ran = any(meta.get(k) for k in ("open", "new", "resolved")) or bool(
-        cw.store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'warning_run'")
-        and cw.store.scalar("SELECT count(*) FROM warning_run WHERE period = ?", [str(p)]))
+    ran = cw.risk.has_run(str(p))
     counts = {lv: int(meta.get(lv) or 0) for lv in LEVELS}
     text = (t("report.warn.summary", lang, open=meta.get("open", 0), new=meta.get("new", 0),
               resolved=meta.get("resolved", 0), **counts) if ran else t("report.warn.none_run", lang, period=str(p)))
@@ -203,9 +201,10 @@ def _attention(cw: Chainwatch, chains: dict[str, Any], warns: dict[str, Any], he
 
 
 def _trade(cw: Chainwatch, p: Period, lang: str) -> dict[str, Any] | None:
-    if not cw.store.scalar("SELECT count(*) FROM trade_flow WHERE period <= ?", [str(p)]):
+    try:
+        res = cw.trade.summary(str(p), by="group")
+    except NotFound:
         return {"present": False, "text": t("report.trade.none", lang)}
-    res = cw.trade.summary(str(p), by="group")
     rows = pd.DataFrame(res.tables["rows"])
     total = pd.DataFrame(res.tables.get("total", []))
     text = ""

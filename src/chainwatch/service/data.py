@@ -54,6 +54,10 @@ class DataService:
         row = self.store.rows("SELECT min(period), max(period), count(DISTINCT period) FROM monthly_value")[0]
         return {"first": row[0], "last": row[1], "n_months": int(row[2] or 0)}
 
+    def is_demo(self) -> bool:
+        """True for a database built by ``chainwatch demo`` (synthetic data, labelled as such)."""
+        return self.store.table_exists("demo_info") and bool(self.store.scalar("SELECT count(*) FROM demo_info"))
+
     def latest_period(self) -> str | None:
         return self.store.scalar("SELECT max(period) FROM monthly_value")
 

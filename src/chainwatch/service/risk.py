@@ -722,6 +722,10 @@ class RiskService:
         return rows
 
     # -- summary ----------------------------------------------------------------------------------
+    def has_run(self, period: str) -> bool:
+        """Whether warnings have been computed for ``period`` (a run may find no warning at all)."""
+        return bool(self.store.scalar("SELECT count(*) FROM warning_run WHERE period = ?", [period]))
+
     def summary(self, period: str) -> Result:
         """Counts by level and subject level for ``period``; new, cleared and resolved in the period."""
         p = str(Period.parse(period))

@@ -176,27 +176,27 @@ def dimension_scores(runs: list[TierRun], uscc: str, lang: str = "zh") -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def details(runs: list[TierRun], uscc: str, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Conditions and score items of one enterprise for every tier run (in tier order)."""
-    conds, items = [], []
+def _per_tier(runs: list[TierRun], uscc: str, rows: Any, keep_empty: bool = True) -> pd.DataFrame:
+    """``rows(evaluation, positions)`` for one enterprise in every evaluated tier run, tagged with tier and rule set."""
+    out = []
     for run in runs:
         if run.evaluation is None:
             continue
         pos = np.nonzero(run.evaluation.inputs.ids == uscc)[0]
         if not len(pos):
             continue
-        c = condition_rows(run.evaluation, pos, lang)
-        c.insert(1, "tier", run.tier)
-        c.insert(2, "ruleset", run.selection.ruleset)
-        conds.append(c)
-        it = item_rows(run.evaluation, pos, lang)
-        if len(it):
-            it.insert(1, "tier", run.tier)
-            it.insert(2, "ruleset", run.selection.ruleset)
-            items.append(it)
-    cdf = pd.concat(conds, ignore_index=True) if conds else pd.DataFrame()
-    idf = pd.concat(items, ignore_index=True) if items else pd.DataFrame()
-    return cdf, idf
+        part = rows(run.evaluation, pos)
+        if keep_empty or len(part):
+            part.insert(1, "tier", run.tier)
+            part.insert(2, "ruleset", run.selection.ruleset)
+            out.append(part)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def details(runs: list[TierRun], uscc: str, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Conditions and score items of one enterprise for every tier run (in tier order)."""
+    return (_per_tier(runs, uscc, lambda ev, pos: condition_rows(ev, pos, lang)),
+            _per_tier(runs, uscc, lambda ev, pos: item_rows(ev, pos, lang), keep_empty=False))
 
 
 def candidates(runs: list[TierRun], frame: pd.DataFrame, lang: str = "zh", limit: int | None = 50,
@@ -252,18 +252,7 @@ def next_tier(frame: pd.DataFrame, uscc: str) -> str | None:
 
 def gaps(runs: list[TierRun], uscc: str, lang: str = "zh") -> pd.DataFrame:
     """What the enterprise lacks for each evaluated tier: failed or undecided conditions on its closest route."""
-    out = []
-    for run in runs:
-        if run.evaluation is None:
-            continue
-        pos = np.nonzero(run.evaluation.inputs.ids == uscc)[0]
-        if not len(pos):
-            continue
-        g = gap_rows(run.evaluation, pos, lang)
-        g.insert(1, "tier", run.tier)
-        g.insert(2, "ruleset", run.selection.ruleset)
-        out.append(g)
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+    return _per_tier(runs, uscc, lambda ev, pos: gap_rows(ev, pos, lang))
 
 
 def pipeline(titles: pd.DataFrame, enterprises: pd.DataFrame, memberships: pd.DataFrame, d: date,
