@@ -97,7 +97,7 @@ def load(store: Store, data: DemoData, progress: Callable[[str, int, int], None]
     rows: dict[str, int] = {}
     # mark the file as synthetic first, so that an interrupted build is still recognised as a demo
     store.execute("DELETE FROM demo_info")
-    store.con.executemany("INSERT INTO demo_info (key, value) VALUES (?, ?)",
+    store.executemany("INSERT INTO demo_info (key, value) VALUES (?, ?)",
                           [("synthetic", "true"), ("kind", "demo"), ("status", "building")])
     for k, kind in enumerate(KIND_ORDER):
         frame = data.frames[kind]
@@ -148,5 +148,5 @@ def build_demo(path: str | Path, seed: int = DEFAULT_SEED, n_enterprises: int = 
     report.seconds_generate = time.perf_counter() - t0
     with Store.open(p) as store:
         report.rows = load(store, data, progress, report.seconds_import)
-        store.con.execute("CHECKPOINT").fetchall()
+        store.checkpoint()
     return report

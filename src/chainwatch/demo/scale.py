@@ -204,35 +204,32 @@ def build_benchmark_db(path: str | Path, n_enterprises: int = 200_000, n_months:
     years = sorted({int(x[:4]) for x in plist})
     base_year = int(start[:4])
     with Store.open(p) as store:
-        con = store.con
-        con.execute("SET enable_progress_bar = false").fetchall()
+        con = store
         _write_catalogue(store)
         n_blocks = (n_enterprises + BLOCK - 1) // BLOCK
         for k, (b, n) in enumerate(_blocks(n_enterprises)):
             ent = _enterprise_block(b, n, seed)
             ent["division"] = ent["industry"].str[:2]
             ent["section"] = [section_of(d) for d in ent["division"]]
-            con.register("_b_ent", ent)
-            con.execute("INSERT INTO enterprise (uscc, name, district, industry, division, section, founded) "
-                        "SELECT uscc, name, district, industry, division, section, founded FROM _b_ent").fetchall()
-            con.execute("INSERT INTO segment_enterprise (segment_id, uscc, is_main) "
-                        "SELECT segment_id, uscc, TRUE FROM _b_ent").fetchall()
-            con.unregister("_b_ent")
+            with con.registered("_b_ent", ent):
+                con.execute("INSERT INTO enterprise (uscc, name, district, industry, division, section, "
+                            "founded) SELECT uscc, name, district, industry, division, section, founded "
+                            "FROM _b_ent")
+                con.execute("INSERT INTO segment_enterprise (segment_id, uscc, is_main) "
+                            "SELECT segment_id, uscc, TRUE FROM _b_ent")
             scope = scope_frame(ent, years, base_year)
-            con.register("_b_scope", scope)
-            con.execute("INSERT INTO enterprise_scope (uscc, year, above_size, source) "
-                        "SELECT uscc, year, above_size, 'directory' FROM _b_scope").fetchall()
-            con.unregister("_b_scope")
+            with con.registered("_b_scope", scope):
+                con.execute("INSERT INTO enterprise_scope (uscc, year, above_size, source) "
+                            "SELECT uscc, year, above_size, 'directory' FROM _b_scope")
             if progress:
                 progress(k, n_blocks * 2)
         for k, table in enumerate(iter_monthly_tables(n_enterprises, n_months, seed, start)):
-            con.register("_b_month", table)
-            con.execute("INSERT INTO monthly_value (uscc, period, year, month, gross_output, value_added, revenue, "
-                        "total_profit, taxes, export_value, electricity, employees) SELECT uscc, period, "
-                        "CAST(substr(period, 1, 4) AS INTEGER), CAST(substr(period, 6, 2) AS INTEGER), "
-                        "gross_output, value_added, revenue, total_profit, taxes, export_value, electricity, "
-                        "employees FROM _b_month").fetchall()
-            con.unregister("_b_month")
+            with con.registered("_b_month", table):
+                con.execute("INSERT INTO monthly_value (uscc, period, year, month, gross_output, value_added, "
+                            "revenue, total_profit, taxes, export_value, electricity, employees) SELECT uscc, period, "
+                            "CAST(substr(period, 1, 4) AS INTEGER), CAST(substr(period, 6, 2) AS INTEGER), "
+                            "gross_output, value_added, revenue, total_profit, taxes, export_value, electricity, "
+                            "employees FROM _b_month")
             if progress:
                 progress(n_blocks + k, n_blocks * 2)
         info = {"synthetic": "true", "kind": "benchmark", "seed": str(seed), "enterprises": str(n_enterprises),
@@ -240,13 +237,13 @@ def build_benchmark_db(path: str | Path, n_enterprises: int = 200_000, n_months:
         con.executemany("INSERT OR REPLACE INTO demo_info (key, value) VALUES (?, ?)", list(info.items()))
         counts = {t: int(store.scalar(f"SELECT count(*) FROM {t}")) for t in
                   ("enterprise", "enterprise_scope", "segment_enterprise", "monthly_value", "segment")}
-        con.execute("CHECKPOINT").fetchall()
+        con.checkpoint()
     return counts
 
 
 def _write_catalogue(store: object) -> None:
     """Insert the demo catalogue's clusters, chains, segments, edges and products directly."""
-    con = store.con  # type: ignore[attr-defined]
+    con = store  # type: ignore[attr-defined]
     con.executemany("INSERT INTO cluster (cluster_id, name_zh, name_en) VALUES (?, ?, ?)", [(k, zh, en) for k, (zh, en) in CLUSTERS.items()])
     con.executemany("INSERT INTO chain (chain_id, name_zh, name_en, cluster_id) VALUES (?, ?, ?, ?)",
                     [(c.chain_id, c.zh, c.en, c.cluster) for c in CHAINS])

@@ -97,9 +97,8 @@ class CultivationService:
         ids = ent["uscc"].tolist()
         self.store.execute("CREATE OR REPLACE TEMP TABLE _cw_cult_ids (uscc VARCHAR)")
         if ids:
-            self.store.con.register("_cw_cult_ids_df", pd.DataFrame({"uscc": ids}))
-            self.store.execute("INSERT INTO _cw_cult_ids SELECT uscc FROM _cw_cult_ids_df")
-            self.store.con.unregister("_cw_cult_ids_df")
+            with self.store.registered("_cw_cult_ids_df", pd.DataFrame({"uscc": ids})):
+                self.store.execute("INSERT INTO _cw_cult_ids SELECT uscc FROM _cw_cult_ids_df")
         annual = self.store.df("SELECT a.* EXCLUDE (batch_id) FROM enterprise_annual a JOIN _cw_cult_ids i "
                                "USING (uscc) WHERE a.year <= ?", [d.year])
         titles = self.store.df("SELECT t.uscc, t.title, t.valid_from, t.valid_to, t.category FROM enterprise_title t "

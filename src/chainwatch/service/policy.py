@@ -198,9 +198,8 @@ class PolicyService:
                             f"e.industry, e.division, e.section FROM enterprise e LEFT JOIN region r "
                             f"ON r.code = e.district WHERE {where} ORDER BY e.uscc", params)
         self.store.execute("CREATE OR REPLACE TEMP TABLE _cw_pol_ids (uscc VARCHAR)")
-        self.store.con.register("_cw_pol_ids_df", ent[["uscc"]])
-        self.store.execute("INSERT INTO _cw_pol_ids SELECT uscc FROM _cw_pol_ids_df")
-        self.store.con.unregister("_cw_pol_ids_df")
+        with self.store.registered("_cw_pol_ids_df", ent[["uscc"]]):
+            self.store.execute("INSERT INTO _cw_pol_ids SELECT uscc FROM _cw_pol_ids_df")
         monthly = self.store.df(
             """SELECT v.uscc,
                  sum(revenue) FILTER (WHERE year = $y AND month <= $m) AS revenue_cur,

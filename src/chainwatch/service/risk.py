@@ -88,37 +88,37 @@ class RiskService:
         first = Period(start // 11, start % 11 + 2 if start % 11 else 1)
         lo = f"{first.year:04d}-{first.month:02d}"
         hi = str(p if p.month > 2 else Period(p.year, 2))
-        con = self.store.con
-        with self.store._lock:
+        con = self.store
+        with con.locked():
             con.execute("""CREATE OR REPLACE TEMP TABLE _risk_ent AS
                            SELECT uscc, (row_number() OVER (ORDER BY uscc) - 1)::INTEGER AS ei
                            FROM (SELECT DISTINCT uscc FROM monthly_value WHERE period >= ? AND period <= ?)""",
-                        [lo, hi]).fetchall()
+                        [lo, hi])
             try:
-                ent = con.execute("""SELECT e.uscc, coalesce(x.name, '') AS name, coalesce(x.district, '') AS district,
+                ent = con.numpy("""SELECT e.uscc, coalesce(x.name, '') AS name, coalesce(x.district, '') AS district,
                                             coalesce(year(x.founded) * 11 + greatest(month(x.founded), 2) - 2,
                                                      -1000000000)::BIGINT AS fcol
-                                     FROM _risk_ent e LEFT JOIN enterprise x USING (uscc) ORDER BY e.ei""").fetchnumpy()
+                                     FROM _risk_ent e LEFT JOIN enterprise x USING (uscc) ORDER BY e.ei""")
                 if not len(ent["uscc"]):
                     raise InputError("risk.run.no_data", period=str(p))
-                panel = con.execute(
+                panel = con.numpy(
                     f"""SELECT e.ei, (m.year * 11 + greatest(m.month, 2) - 2)::INTEGER AS col, m.month = 1 AS jan,
                                {", ".join(indicators)}
                         FROM monthly_value m JOIN _risk_ent e USING (uscc)
-                        WHERE m.period >= ? AND m.period <= ?""", [lo, hi]).fetchnumpy()
+                        WHERE m.period >= ? AND m.period <= ?""", [lo, hi])
                 col = np.asarray(panel["col"], dtype=np.int64)
                 first_col = max(start, int(col.min()))
                 years = sorted({int(official_period(i)[:4]) for i in range(first_col, end + 1)})
-                scope = con.execute("""SELECT e.ei, s.year FROM enterprise_scope s JOIN _risk_ent e USING (uscc)
+                scope = con.numpy("""SELECT e.ei, s.year FROM enterprise_scope s JOIN _risk_ent e USING (uscc)
                                        WHERE s.above_size AND s.year BETWEEN ? AND ?""",
-                                    [years[0], years[-1]]).fetchnumpy()
-                members = con.execute("""SELECT se.segment_id, e.ei FROM segment_enterprise se
-                                         JOIN _risk_ent e USING (uscc)""").fetchnumpy()
-                sole = con.execute("""SELECT se.segment_id, min(e.ei) AS ei FROM segment_enterprise se
+                                    [years[0], years[-1]])
+                members = con.numpy("""SELECT se.segment_id, e.ei FROM segment_enterprise se
+                                         JOIN _risk_ent e USING (uscc)""")
+                sole = con.numpy("""SELECT se.segment_id, min(e.ei) AS ei FROM segment_enterprise se
                                       LEFT JOIN _risk_ent e USING (uscc) GROUP BY se.segment_id
-                                      HAVING count(*) = 1 AND min(e.ei) IS NOT NULL""").fetchnumpy()
+                                      HAVING count(*) = 1 AND min(e.ei) IS NOT NULL""")
             finally:
-                con.execute("DROP TABLE IF EXISTS _risk_ent").fetchall()
+                con.execute("DROP TABLE IF EXISTS _risk_ent")
         codes = np.asarray(ent["uscc"]).astype(str)
         n = len(codes)
         ent_idx = np.asarray(panel["ei"], dtype=np.int64)
@@ -313,18 +313,18 @@ class RiskService:
                  inputs: RiskInputs, seconds: float) -> dict[str, int]:
         now = datetime.now()
         actor = self.cw.actor
-        con = self.store.con
+        con = self.store
         rules = {r.id: r for r in rs.rules}
         with self.store.transaction():
             if not self.store.scalar("SELECT count(*) FROM warning_ruleset WHERE sha256 = ?", [rs.sha256]):
                 con.execute("INSERT INTO warning_ruleset VALUES (?, ?, ?, ?, ?, ?)",
                             [rs.sha256, rs.version, rs.source, rs.text, now, actor])
-            run_id = int(con.execute("SELECT nextval('warning_run_seq')").fetchall()[0][0])
-            existing = con.execute(
+            run_id = int(con.scalar("SELECT nextval('warning_run_seq')"))
+            existing = con.df(
                 """SELECT w.id, w.kind, w.rule_id, w.subject_id, w.state, w.grade, w.peak_grade, w.period,
                           w.resolved_period, w.first_period
                    FROM warning w JOIN (SELECT kind, rule_id, subject_id, max(id) AS id FROM warning
-                                        GROUP BY ALL) m USING (id)""").fetchdf()
+                                        GROUP BY ALL) m USING (id)""")
             f = firings.copy()
             f["evidence"] = [self._evidence(r, rules[r["rule_id"]], period, rs) for r in f.to_dict("records")]
             key = ["kind", "rule_id", "subject_id"]
@@ -339,7 +339,7 @@ class RiskService:
             # --- new warnings
             new = f[f["action"] == "create"].copy()
             if len(new):
-                ids = con.execute("SELECT nextval('warning_seq') FROM range(?)", [len(new)]).fetchnumpy()
+                ids = con.numpy("SELECT nextval('warning_seq') FROM range(?)", [len(new)])
                 new["id"] = np.asarray(list(ids.values())[0], dtype=np.int64)
                 new["due_at"] = [date.today() + timedelta(days=rs.sla_days.get(LEVELS[int(g)], 10))
                                  for g in new["grade"]]
@@ -351,9 +351,8 @@ class RiskService:
                     "peak_grade": new["grade"].astype(int), "grade_source": "rule", "state": "new",
                     "owner": None, "due_at": new["due_at"], "created_at": now, "updated_at": now,
                     "evidence": new["evidence"], "impact": None, "resolution": None, "resolved_period": None})
-                con.register("_risk_new", ins)
-                con.execute("INSERT INTO warning SELECT * FROM _risk_new")
-                con.unregister("_risk_new")
+                with con.registered("_risk_new", ins):
+                    con.execute("INSERT INTO warning SELECT * FROM _risk_new")
             # --- continuing and re-opened warnings
             upd = f[f["action"].isin(["continue", "reopen"])].copy()
             if len(upd):
@@ -362,14 +361,13 @@ class RiskService:
                 u = pd.DataFrame({"id": upd["id"], "grade": upd["grade"].astype(int), "period": period,
                                   "evidence": upd["evidence"], "state": upd["new_state"],
                                   "subject_name": upd["subject_name"]})
-                con.register("_risk_upd", u)
-                con.execute("""UPDATE warning SET grade = u.grade, period = u.period, evidence = u.evidence,
-                                      state = u.state, subject_name = u.subject_name,
-                                      peak_grade = greatest(warning.peak_grade, u.grade), updated_at = ?,
-                                      resolved_period = CASE WHEN u.state = 'resolved' THEN resolved_period END,
-                                      rule_version = ?
-                               FROM _risk_upd u WHERE warning.id = u.id""", [now, rs.version])
-                con.unregister("_risk_upd")
+                with con.registered("_risk_upd", u):
+                    con.execute("""UPDATE warning SET grade = u.grade, period = u.period, evidence = u.evidence,
+                                          state = u.state, subject_name = u.subject_name,
+                                          peak_grade = greatest(warning.peak_grade, u.grade), updated_at = ?,
+                                          resolved_period = CASE WHEN u.state = 'resolved' THEN resolved_period END,
+                                          rule_version = ?
+                                   FROM _risk_upd u WHERE warning.id = u.id""", [now, rs.version])
             # --- cleared: open warnings of these rules that did not fire this period
             fired_keys = set(zip(f["kind"], f["rule_id"], f["subject_id"], strict=False))
             ex_open = existing[existing["state"].isin(OPEN_STATES) & (existing["grade"] > 0)
@@ -383,10 +381,9 @@ class RiskService:
             n_gap = int(gap.sum())
             cleared = cleared.loc[~gap]
             if len(cleared):
-                con.register("_risk_clr", cleared[["id"]])
-                con.execute("UPDATE warning SET grade = 0, period = ?, updated_at = ? "
-                            "WHERE id IN (SELECT id FROM _risk_clr)", [period, now])
-                con.unregister("_risk_clr")
+                with con.registered("_risk_clr", cleared[["id"]]):
+                    con.execute("UPDATE warning SET grade = 0, period = ?, updated_at = ? "
+                                "WHERE id IN (SELECT id FROM _risk_clr)", [period, now])
             # --- grade history and events
             parts = [x[["id", "grade", "value"]] for x in (new, upd) if len(x)]
             active = pd.concat(parts) if parts else None
@@ -394,14 +391,12 @@ class RiskService:
                 hist = pd.DataFrame({"warning_id": active["id"].astype(np.int64), "period": period,
                                      "grade": active["grade"].astype(int),
                                      "value": pd.to_numeric(active["value"], errors="coerce"), "run_id": run_id})
-                con.register("_risk_hist", hist)
-                con.execute("INSERT OR REPLACE INTO warning_period SELECT * FROM _risk_hist")
-                con.unregister("_risk_hist")
+                with con.registered("_risk_hist", hist):
+                    con.execute("INSERT OR REPLACE INTO warning_period SELECT * FROM _risk_hist")
             if len(cleared):
-                con.register("_risk_clr2", pd.DataFrame({"warning_id": cleared["id"].astype(np.int64)}))
-                con.execute("INSERT OR REPLACE INTO warning_period SELECT warning_id, ?, 0, NULL, ? FROM _risk_clr2",
-                            [period, run_id])
-                con.unregister("_risk_clr2")
+                with con.registered("_risk_clr2", pd.DataFrame({"warning_id": cleared["id"].astype(np.int64)})):
+                    con.execute("INSERT OR REPLACE INTO warning_period SELECT warning_id, ?, 0, NULL, ? FROM _risk_clr2",
+                                [period, run_id])
             events: list[dict[str, Any]] = []
             for r in new.itertuples():
                 events.append({"warning_id": int(r.id), "action": "create", "from_state": None, "to_state": "new",
@@ -428,10 +423,10 @@ class RiskService:
                 s.insert(0, "period", period)
                 s["run_id"] = run_id
                 s["breadth_escalated"] = s["breadth_escalated"].astype(bool)
-                con.register("_risk_subj", s[["period", "subject_level", "subject_id", "subject_name", "grade",
-                                              "rule_grade", "breadth_escalated", "rules", "via", "run_id"]])
-                con.execute("INSERT INTO warning_subject SELECT * FROM _risk_subj")
-                con.unregister("_risk_subj")
+                with con.registered("_risk_subj", s[["period", "subject_level", "subject_id", "subject_name",
+                                                     "grade", "rule_grade", "breadth_escalated", "rules", "via",
+                                                     "run_id"]]):
+                    con.execute("INSERT INTO warning_subject SELECT * FROM _risk_subj")
             grades = f.loc[f["action"] != "stale", "grade"].astype(int)
             counts = {"active": int((grades > 0).sum()), "new": len(new),
                       "escalated": sum(1 for e in events if e["action"] == "escalate"),
@@ -450,12 +445,11 @@ class RiskService:
         """Append events with per-warning sequence numbers and the hash chain (no UPDATE path)."""
         if not events:
             return
-        con = self.store.con
+        con = self.store
         ids = pd.DataFrame({"warning_id": sorted({e["warning_id"] for e in events})})
-        con.register("_risk_ids", ids)
-        last = con.execute("""SELECT warning_id, max(seq) AS seq, arg_max(hash, seq) AS hash FROM warning_event
-                              WHERE warning_id IN (SELECT warning_id FROM _risk_ids) GROUP BY warning_id""").fetchall()
-        con.unregister("_risk_ids")
+        with con.registered("_risk_ids", ids):
+            last = con.rows("""SELECT warning_id, max(seq) AS seq, arg_max(hash, seq) AS hash FROM warning_event
+                               WHERE warning_id IN (SELECT warning_id FROM _risk_ids) GROUP BY warning_id""")
         state = {int(w): (int(s), h) for w, s, h in last}
         rows = []
         for e in events:
@@ -473,10 +467,9 @@ class RiskService:
         df["event_at"] = pd.to_datetime(df["event_at"])
         for c in ("from_grade", "to_grade"):
             df[c] = df[c].astype("Int64")
-        con.register("_risk_ev", df)
-        con.execute("""INSERT INTO warning_event SELECT warning_id, seq, event_at, actor, action, from_state, to_state,
-                       from_grade, to_grade, period, note, payload, prev_hash, hash FROM _risk_ev""")
-        con.unregister("_risk_ev")
+        with con.registered("_risk_ev", df):
+            con.execute("""INSERT INTO warning_event SELECT warning_id, seq, event_at, actor, action, from_state, to_state,
+                           from_grade, to_grade, period, note, payload, prev_hash, hash FROM _risk_ev""")
 
     def _evidence(self, row: dict[str, Any], rule: Any, period: str, rs: RuleSet) -> str:
         ev = {"rule_id": rule.id, "rule_version": rs.version, "ruleset_sha256": rs.sha256, "title": rule.title,
@@ -696,7 +689,7 @@ class RiskService:
                 sets["resolved_period"] = row["period"]
                 payload["resolution"] = resolution
             assign = ", ".join(f"{k} = ?" for k in sets)
-            self.store.con.execute(f"UPDATE warning SET {assign} WHERE id = ?", [*sets.values(), int(wid)])
+            self.store.execute(f"UPDATE warning SET {assign} WHERE id = ?", [*sets.values(), int(wid)])
             self._append_events([{"warning_id": int(wid), "action": action, "from_state": row["state"],
                                   "to_state": to_state, "from_grade": int(row["grade"]) if new_grade is not None
                                   else None, "to_grade": new_grade, "payload": payload, "note": fields.get("note"),

@@ -1,7 +1,16 @@
-"""Opening the DuckDB database, applying migrations, and small query helpers.
+"""Opening the DuckDB database, applying migrations, and the store interface every service uses.
 
 Migrations are the ``NNN_name.sql`` files of ``chainwatch/store/migrations``, applied in order and
 recorded in ``schema_migration``. Each feature owns its own migration file.
+
+The store interface
+-------------------
+Services, the web layer and the demo talk to the database only through the methods of
+:class:`Store` below (``df``, ``rows``, ``scalar``, ``numpy``, ``execute``, ``executemany``,
+``transaction``, ``locked``, ``registered``, ``insert_df``, ``table_exists``, ``audit``, ``ibis``,
+``cursor``, ``checkpoint``); nothing outside ``chainwatch.store`` touches the driver connection
+(a test enforces it). A second backend (PostgreSQL) implements the same methods, so SQL written in
+services must stay in the portable subset described in ``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from chainwatch.errors import ChainwatchError, DatabaseBusy
@@ -37,10 +47,17 @@ def migrations() -> list[tuple[int, str, str]]:
 class Store:
     """One open DuckDB database. Use :meth:`open`; close with :meth:`close` or a ``with`` block."""
 
+    backend = "duckdb"
+
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self.con = con
         self.path = path
         self._lock = threading.RLock()
+
+    @property
+    def display_name(self) -> str:
+        """The database as it may be shown to users and written to logs (never a password)."""
+        return self.path
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -114,8 +131,7 @@ class Store:
             return applied
 
     def schema_version(self) -> int:
-        row = self.con.execute("SELECT max(number) FROM schema_migration").fetchone()
-        return int(row[0] or 0) if row else 0
+        return int(self.scalar("SELECT max(number) FROM schema_migration") or 0)
 
     # -- queries -------------------------------------------------------------------------------
     def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
@@ -129,12 +145,62 @@ class Store:
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         with self._lock:
-            row = self.con.execute(sql, params or []).fetchone()
-        return row[0] if row else None
+            rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def numpy(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """Run a query and return its columns as numpy arrays (``{column: array}``)."""
+        with self._lock:
+            return dict(self.con.execute(sql, params or []).fetchnumpy())
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
         with self._lock:
             self.con.execute(sql, params or []).fetchall()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each parameter row."""
+        if not rows:
+            return
+        with self._lock:
+            result = self.con.executemany(sql, list(rows))
+            try:  # DuckDB 2: an unfinished result blocks the connection
+                result.fetchall()
+            except duckdb.InvalidInputError:
+                pass
+
+    @contextmanager
+    def locked(self) -> Iterator[Store]:
+        """Hold this handle for a block of statements that must not interleave (no transaction)."""
+        with self._lock:
+            yield self
+
+    @contextmanager
+    def registered(self, name: str, frame: pd.DataFrame) -> Iterator[str]:
+        """Make ``frame`` readable by SQL as the relation ``name`` for the duration of the block."""
+        with self._lock:
+            self.con.register(name, frame)
+            try:
+                yield name
+            finally:
+                self.con.unregister(name)
+
+    def insert_df(self, table: str, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> int:
+        """Append the rows of ``frame`` to ``table`` (columns matched by name); return the row count."""
+        cols = list(columns or frame.columns)
+        if not len(frame):
+            return 0
+        names = ", ".join(cols)
+        with self.registered("_cw_insert_df", frame[cols]):
+            self.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _cw_insert_df")
+        return len(frame)
+
+    def cursor(self) -> Store:
+        """Another handle on the same database for a concurrent user (e.g. one web request)."""
+        return type(self)(self.con.cursor(), self.path)
+
+    def checkpoint(self) -> None:
+        """Write everything to the database file (DuckDB ``CHECKPOINT``)."""
+        self.execute("CHECKPOINT")
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -115,7 +115,6 @@ def seed_reference(store: Store) -> None:
 
     from chainwatch.model.codes import section_of
 
-    con = store.con
     frames = {
         "industry": pd.DataFrame(
             [(s, 1, s, None, zh, en) for s, (zh, en) in SECTIONS.items()]
@@ -132,10 +131,7 @@ def seed_reference(store: Store) -> None:
     frames["region"]["name_en"] = frames["region"]["code"].map(REGION_EN)
     for table, frame in frames.items():
         cols = ", ".join(frame.columns)
-        con.register("_seed", frame)
-        try:
-            con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _seed").fetchall()
-        finally:
-            con.unregister("_seed")
-    con.executemany("UPDATE region SET name_en = ? WHERE code = ? AND name_en IS NULL",
+        with store.registered("_seed", frame):
+            store.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _seed")
+    store.executemany("UPDATE region SET name_en = ? WHERE code = ? AND name_en IS NULL",
                     [(en, code) for code, en in REGION_EN.items()])

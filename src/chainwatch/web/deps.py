@@ -122,7 +122,7 @@ class WebState:
         with self._lock:
             if self._made < self._max:
                 self._made += 1
-                return Store(self.cw.store.con.cursor(), self.cw.store.path)
+                return self.cw.store.cursor()
         return self._pool.get(timeout=30)
 
     def release(self, store: Store) -> None:
