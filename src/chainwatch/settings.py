@@ -34,6 +34,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rules_file", "", "Warning rules file (YAML or TOML); empty means the shipped default rule set."),
     Setting("cultivation_settings", "", "YAML file overriding the tier-rule settings (unconfirmed [U] rules, review rounds); empty means the shipped defaults."),
     Setting("threads", 0, "DuckDB threads (0 = DuckDB's default)."),
+    # -- security and limits (issue 15) ----------------------------------------------------------
+
+    # -- metric catalogue, reference dates (issue 16) ----------------------------------------------
+
+    # -- demo (issue 17) ---------------------------------------------------------------------------
+
+    # -- warnings, register, notifications (issue 18) ----------------------------------------------
+
+    # -- documents (issue 19) ----------------------------------------------------------------------
+
+    # -- dashboard, geography (issue 20) -----------------------------------------------------------
+
+    # -- performance (issue 21) --------------------------------------------------------------------
+
+    # -- store backends (issue 22) -----------------------------------------------------------------
+
+    # -- engines, Spark, Parquet (issue 23) --------------------------------------------------------
+
+    # -- intake and survey (issue 24) --------------------------------------------------------------
+
+    # -- five chains (issue 25) --------------------------------------------------------------------
+
 )
 
 
