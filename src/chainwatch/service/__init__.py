@@ -28,6 +28,7 @@ SUBSERVICES: dict[str, str] = {
     "trade": "chainwatch.service.trade:TradeService",
     "reports": "chainwatch.service.reports:ReportService",
     "users": "chainwatch.service.users:UserService",
+    "parquet": "chainwatch.service.parquet:ParquetService",
 }
 
 
