@@ -19,7 +19,8 @@ for arg in "$@"; do
 done
 
 if [ "$with_system" = 1 ]; then
-  pkgs=(chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nodejs npm)
+  pkgs=(chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nodejs npm
+        libreoffice-calc-nogui)
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -20,13 +20,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from chainwatch import sheets
 from chainwatch.errors import ChainwatchError, UsageError
 from chainwatch.i18n import t
 from chainwatch.service import Chainwatch, Result
 
-console = Console()
+
+class _Console(Console):
+    """Rich's console, exiting like every command when the reader of a pipe goes away (exit 0, quiet)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+console = _Console()
 if not console.is_terminal:  # piped or redirected: wide tables rather than 80 columns
-    console = Console(width=160)
+    console = _Console(width=160)
 err_console = Console(stderr=True)
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database file (default: setting db / CHAINWATCH_DB).")]
@@ -70,6 +80,9 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader went away (`chainwatch … | head`): not an error of ours
+            quiet_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:  # a bug: say so plainly
             if debug:
                 raise
@@ -78,6 +91,16 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(70) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the exit flush prints no second traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout already closed or not a real file (tests)
+        pass
 
 
 def open_cw(db: str | None, lang: str | None, *, create: bool = True, actor: str = "cli") -> Chainwatch:
@@ -154,13 +177,6 @@ def show_sections(result: Result, fmt: str, spec: dict[str, list[str] | None], p
         render_table(t(f"{prefix}.table.{name}", lang), view, max_rows=max_rows)
 
 
-def _csv_cell(value: Any) -> Any:
-    """Lists and dicts as JSON text in CSV cells (not Python reprs)."""
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
-
-
 def emit(result: Result, fmt: str, titles: dict[str, str] | None = None) -> None:
     """Print a result as a Rich table, one JSON object, or CSV (tables one after another)."""
     fmt = check_format(fmt)
@@ -171,10 +187,9 @@ def emit(result: Result, fmt: str, titles: dict[str, str] | None = None) -> None
         several = len(result.tables) > 1
         for name, table in result.tables.items():
             frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
-            frame = frame.apply(lambda col: col.map(_csv_cell) if col.dtype == object else col)
             if several:
                 sys.stdout.write(f"# {name}\n")
-            sys.stdout.write(frame.to_csv(index=False))
+            sys.stdout.write(sheets.to_csv(frame) or "")
         return
     for line in result.text:
         console.print(line, highlight=False)

@@ -519,9 +519,9 @@ class ChainsService:
         if path is not None:
             p = Path(path)
             if p.suffix.lower() == ".xlsx":
-                with pd.ExcelWriter(p, engine="openpyxl") as xw:
-                    for name, df in chain_map_sheets(cm).items():
-                        df.to_excel(xw, sheet_name=name, index=False)
+                from chainwatch import sheets
+
+                sheets.write_xlsx(p, chain_map_sheets(cm))
             else:
                 p.write_text(text, encoding="utf-8")
         return text

@@ -638,10 +638,12 @@ def import_frame(store: Store, kind: str, df: pd.DataFrame, *, source_name: str,
 
 
 def write_errors(errors: pd.DataFrame, path: str | Path) -> Path:
-    """Write an error report as CSV (UTF-8 with BOM, opens in Excel) or XLSX."""
+    """Write an error report as CSV (UTF-8 with BOM, opens in Excel) or XLSX; cells formula-safe."""
+    from chainwatch import sheets
+
     p = Path(path)
     if p.suffix.lower() == ".xlsx":
-        errors.to_excel(p, index=False)
+        sheets.write_xlsx(p, {"errors": errors})
     else:
-        errors.to_csv(p, index=False, encoding="utf-8-sig")
+        sheets.to_csv(errors, p)
     return p

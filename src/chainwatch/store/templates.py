@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chainwatch import sheets
 from chainwatch.i18n import t
 from chainwatch.model.units import CANONICAL_UNIT
 from chainwatch.store.kinds import Kind
@@ -49,13 +50,8 @@ def write_template(kind: Kind, path: str | Path, lang: str = "zh", with_example:
     p = Path(path)
     data = pd.DataFrame([[c.example for c in kind.columns]] if with_example else [], columns=header(kind, lang))
     if p.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            data.to_excel(xw, sheet_name=kind.name, index=False)
-            columns_sheet(kind).to_excel(xw, sheet_name=t("template.columns_sheet", lang)[:31], index=False)
-            for ws in xw.book.worksheets:
-                for col in ws.columns:
-                    ws.column_dimensions[col[0].column_letter].width = max(12, min(40, max(len(str(c.value or "")) for c in col) * 1.6))
+        sheets.write_xlsx(p, {kind.name: data, t("template.columns_sheet", lang): columns_sheet(kind)})
     else:
-        data.to_csv(p, index=False, encoding="utf-8-sig")
-        columns_sheet(kind).to_csv(p.with_suffix(".columns.csv"), index=False, encoding="utf-8-sig")
+        sheets.to_csv(data, p)
+        sheets.to_csv(columns_sheet(kind), p.with_suffix(".columns.csv"))
     return p
