@@ -71,6 +71,13 @@ class DatabaseBusy(ChainwatchError):
     default_key = "db.busy"
 
 
+class EngineError(ChainwatchError):
+    """A compute engine (Spark, an in-process DuckDB over Parquet) failed or is unavailable (HTTP 502)."""
+
+    http_status = 502
+    default_key = "engine.failed"
+
+
 class PermissionDenied(ChainwatchError, PermissionError):
     """The user's role or district scope does not allow this (HTTP 403)."""
 

@@ -51,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
     # -- store backends (issue 22) -----------------------------------------------------------------
 
     # -- engines, Spark, Parquet (issue 23) --------------------------------------------------------
+    Setting("engine", "duckdb", "Engine for the statistics and the network build: duckdb (the store) or spark."),
+    Setting("spark_master", "local[2]", "Spark master URL for --engine spark (local[N], yarn, k8s://https://host:port, spark://host:port)."),
+    Setting("spark_conf", "", "Extra Spark configuration, key=value pairs separated by ; (or a TOML table); keys that download packages are refused."),
+    Setting("spark_source", "", "Parquet directory (a chainwatch export, local path or hdfs:// / s3a:// URL) that --engine spark reads when no --source is given."),
+    Setting("spark_tables", "", "Catalog (Hive) tables for --engine spark, table=catalog.table pairs separated by , (e.g. invoice=ods.vat_invoice)."),
 
     # -- intake and survey (issue 24) --------------------------------------------------------------
 

@@ -202,7 +202,7 @@ def map_headers(kind: Kind, headers: list[str], file: str, unit: str | None) -> 
     """Map raw headers to kind columns; return (column → raw header, money column → factor, extras)."""
     lookup: dict[str, str] = {}
     for col in kind.columns:
-        for label in (col.name, col.zh, col.en):
+        for label in (col.name, col.zh, col.en, *col.aliases):
             lookup[_norm(label)] = col.name
     mapping: dict[str, str] = {}
     units: dict[str, str] = {}
@@ -345,7 +345,8 @@ def _typed_expr(col: Column, raw: str, factor: float | None, parsed: tuple[str, 
         return u, f"CASE WHEN {v} IS NOT NULL AND {u} NOT IN (SELECT code FROM _iso3) THEN 'v.iso3' END"
     if ty == "enum":
         allowed = ", ".join(f"'{e}'" for e in col.enum)
-        translated = {"上游": "upstream", "中游": "midstream", "下游": "downstream", "进口": "import", "出口": "export"}
+        translated = {"上游": "upstream", "中游": "midstream", "下游": "downstream", "进口": "import", "出口": "export",
+                      "正常": "valid", "蓝字": "valid", "红字": "red", "红冲": "red", "负数": "red", "作废": "void"}
         cases = " ".join(f"WHEN {v} = '{k}' THEN '{val}'" for k, val in translated.items() if k in col.enum)
         typed = f"CASE {cases} ELSE {v} END" if cases else v
         return typed, f"CASE WHEN {v} IS NOT NULL AND {v} NOT IN ({allowed}) THEN 'v.enum' END"
@@ -414,7 +415,19 @@ def _validate(store: Store, kind: Kind, mapping: dict[str, str], factors: dict[s
     store.con.execute("CREATE OR REPLACE TEMP TABLE _imp_err (_row BIGINT, col VARCHAR, value VARCHAR, key VARCHAR, params VARCHAR)").fetchall()
     if unions:
         store.con.execute("INSERT INTO _imp_err " + " UNION ALL ".join(unions)).fetchall()
-    _check_rows(store, kind, mapping)
+    staged = _stage_columns(store, kind, mapping)
+    _check_rows(store, kind, {**mapping, **{c: c for c in staged}})
+
+
+def _stage_columns(store: Store, kind: Kind, mapping: dict[str, str]) -> list[str]:
+    """Add the kind's staged columns (keys not in the file, defaults) to _imp_stage; return their names."""
+    if kind.staged is None:
+        return []
+    exprs = kind.staged(set(mapping))
+    for name, expr in exprs.items():
+        store.con.execute(f'ALTER TABLE _imp_stage ADD COLUMN "{name}" VARCHAR').fetchall()
+        store.con.execute(f'UPDATE _imp_stage SET "{name}" = {expr}').fetchall()
+    return list(exprs)
 
 
 def _err_insert(store: Store, select_sql: str) -> None:
@@ -429,6 +442,8 @@ def _check_rows(store: Store, kind: Kind, mapping: dict[str, str]) -> None:
         key_concat = " || '|' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in key_cols)
         match = " AND ".join(f's."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key_cols)
         shown = mapping[key_cols[0]].replace("'", "''")
+        if kind.staged is not None and key_cols[0] not in {c.name for c in kind.columns}:
+            shown = next(mapping[c.name] for c in kind.columns if c.name in mapping).replace("'", "''")
         _err_insert(store, f"""
             SELECT s._row, '{shown}', {key_concat}, 'v.duplicate', json_object('first', d.first_row, 'key', {key_concat})::VARCHAR
             FROM _imp_stage s JOIN (SELECT {keys}, min(_row) AS first_row FROM _imp_stage GROUP BY {keys} HAVING count(*) > 1) d
@@ -456,6 +471,8 @@ def _check_rows(store: Store, kind: Kind, mapping: dict[str, str]) -> None:
         if "supplier_uscc" in mapping:
             _err_insert(store, f"""SELECT _row, '{sup}', supplier_uscc, 'v.self_link', '{{}}' FROM _imp_stage
                 WHERE supplier_uscc = buyer_uscc""")
+    if kind.name == "invoice":
+        _invoice_checks(store, mapping)
     if kind.name == "trade_flow":
         has_uscc = '"uscc" IS NOT NULL' if "uscc" in mapping else "FALSE"
         has_region = '"region" IS NOT NULL' if "region" in mapping else "FALSE"
@@ -465,6 +482,44 @@ def _check_rows(store: Store, kind: Kind, mapping: dict[str, str]) -> None:
         _err_insert(store, f"""SELECT e._row, '{mapping["from_segment"]}', e.from_segment, 'v.edge_chain', '{{}}'
             FROM _imp_stage e JOIN segment a ON a.segment_id = e.from_segment JOIN segment b ON b.segment_id = e.to_segment
             WHERE a.chain_id <> e.chain_id OR b.chain_id <> e.chain_id""")
+
+
+def _invoice_checks(store: Store, mapping: dict[str, str]) -> None:
+    """Invoice rules: code formats, a product code, signs by status, tax at most 17 % of the amount."""
+    def q(col: str) -> str:
+        return mapping[col].replace("'", "''")
+
+    ok = "TRUE"  # an invalid cell is NULL after typing, so rules on it never fire twice
+    if "tax_code" in mapping:
+        _err_insert(store, rf"""SELECT _row, '{q("tax_code")}', tax_code, 'v.invoice_tax_code', '{{}}' FROM _imp_stage
+            WHERE tax_code IS NOT NULL AND NOT regexp_full_match(tax_code, '[1-6]\d{{18}}')""")
+    if "invoice_code" in mapping:
+        _err_insert(store, rf"""SELECT _row, '{q("invoice_code")}', invoice_code, 'v.invoice_code', '{{}}' FROM _imp_stage
+            WHERE invoice_code IS NOT NULL AND NOT regexp_full_match(invoice_code, '\d{{10}}|\d{{12}}')""")
+    if "invoice_number" in mapping:
+        _err_insert(store, rf"""SELECT _row, '{q("invoice_number")}', invoice_number, 'v.invoice_number', '{{}}'
+            FROM _imp_stage WHERE invoice_number IS NOT NULL AND NOT regexp_full_match(invoice_number, '\d{{8}}|\d{{20}}')""")
+    has_tax = "tax_code" in mapping
+    has_hs = "hs_code" in mapping
+    if not has_tax and not has_hs:
+        _err_insert(store, f"""SELECT _row, '{q("seller_uscc")}', NULL, 'v.invoice_product', '{{}}' FROM _imp_stage""")
+    else:
+        cond = " AND ".join(f"{c} IS NULL" for c, h in (("tax_code", has_tax), ("hs_code", has_hs)) if h)
+        shown = q("tax_code") if has_tax else q("hs_code")
+        _err_insert(store, f"""SELECT _row, '{shown}', NULL, 'v.invoice_product', '{{}}' FROM _imp_stage
+            WHERE {cond} AND {ok}""")
+    def raw(col: str) -> str:
+        return f'CAST(src."{q(col)}" AS VARCHAR)'
+
+    joined = "FROM _imp_stage s JOIN _imp_src src USING (_row)"
+    _err_insert(store, f"""SELECT _row, '{q("amount")}', {raw("amount")}, 'v.invoice_negative', '{{}}'
+        {joined} WHERE s.status = 'valid' AND s.amount < 0 AND {ok}""")
+    if "tax_amount" in mapping:
+        _err_insert(store, f"""SELECT _row, '{q("tax_amount")}', {raw("tax_amount")}, 'v.invoice_sign', '{{}}'
+            {joined} WHERE s.amount * s.tax_amount < 0 AND {ok}""")
+        _err_insert(store, f"""SELECT _row, '{q("tax_amount")}', {raw("tax_amount")}, 'v.invoice_tax', '{{}}'
+            {joined} WHERE abs(s.tax_amount) > abs(s.amount) * 0.17 + 0.000001 AND s.amount * s.tax_amount >= 0
+            AND {ok}""")
 
 
 def _cycle_errors(store: Store, kind: Kind, mapping: dict[str, str]) -> None:
@@ -507,7 +562,8 @@ def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportRepo
            source_unit: str | None) -> None:
     con = store.con
     batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch"))
-    present = [c.name for c in kind.columns if c.name in mapping]
+    names = {c.name for c in kind.columns}
+    present = [c.name for c in kind.columns if c.name in mapping] + [c for c in mapping if c not in names]
     derived = {k: v for k, v in kind.derived.items()}
     select = ", ".join([f'"{c}"' for c in present] + [f"{expr} AS \"{name}\"" for name, expr in derived.items()])
     where = "WHERE _row NOT IN (SELECT _row FROM _imp_err)" if report.rows_rejected else ""
@@ -580,6 +636,8 @@ def _run(store: Store, kind_name: str, loader: Any, *, file: str, sha256: str, u
             _install_macros(store)
             _validate(store, kind, mapping, factors)
             _cycle_errors(store, kind, mapping)
+            if kind.staged is not None:
+                mapping = {**mapping, **{c: c for c in kind.staged(set(mapping))}}
             report.errors = _error_frame(store, file)
             bad = int(store.scalar("SELECT count(DISTINCT _row) FROM _imp_err"))
             report.rows_rejected = bad

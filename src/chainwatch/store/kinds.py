@@ -7,6 +7,7 @@ declared unit into the canonical 万元 on import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -25,6 +26,7 @@ class Column:
     lo: float | None = None
     hi: float | None = None
     unit: str = ""                 # display unit for non-money columns
+    aliases: tuple[str, ...] = ()  # further header labels accepted on import (as source systems print them)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class Kind:
     en: str
     refs: tuple[Reference, ...] = ()
     derived: dict[str, str] = field(default_factory=dict)   # table column -> SQL over staged columns
+    # columns computed into the staging table after typing, from the set of mapped columns (keys that
+    # are not in the file, defaults); they are checked and applied like the file's own columns
+    staged: Callable[[set[str]], dict[str, str]] | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -257,7 +262,68 @@ _register(Kind("partner_group", "partner_group", ("group_id", "member"), (
     C("editable", "可编辑", "editable", "bool", False, "1"),
 ), "伙伴国分组", "Partner groups"))
 
+INVOICE_STATUS = ("valid", "red", "void", "正常", "蓝字", "红字", "红冲", "负数", "作废")
+
+
+def _invoice_staged(present: set[str]) -> dict[str, str]:
+    """line_key (seller|code|number|line, or a digest of the line) and the default status."""
+    def col(name: str, text: bool = False) -> str:
+        if name not in present:
+            return "''"
+        return f"coalesce(CAST({name} AS VARCHAR), '')" if not text else f"coalesce({name}, '')"
+
+    content = " || '|' || ".join(col(c) for c in (
+        "seller_uscc", "buyer_uscc", "invoice_date", "amount", "tax_amount", "tax_code", "hs_code", "goods_name",
+        "status", "invoice_code", "line_no"))
+    digest = f"'H|' || md5({content})"
+    if "invoice_number" in present:
+        numbered = (f"'N|' || seller_uscc || '|' || {col('invoice_code')} || '|' || invoice_number || '|' || "
+                    f"{col('line_no')}")
+        key = f"CASE WHEN invoice_number IS NOT NULL THEN {numbered} ELSE {digest} END"
+    else:
+        key = digest
+    out = {"line_key": key}
+    if "status" not in present:
+        out["status"] = "'valid'"
+    return out
+
+
+_register(Kind("invoice", "invoice", ("line_key",), (
+    C("invoice_code", "发票代码", "invoice_code", "str", False, "3302211130",
+      help_zh="10 或 12 位；数电票无发票代码", help_en="10 or 12 digits; fully digital invoices have none"),
+    C("invoice_number", "发票号码", "invoice_number", "str", False, "01234567",
+      help_zh="8 位，数电票 20 位；与发票代码、行号一起识别一行（缺省时以整行内容识别）",
+      help_en="8 digits, 20 on fully digital invoices; identifies a line with the code and line number "
+              "(without it, the line's content identifies it)", aliases=("数电票号码", "全电发票号码")),
+    C("line_no", "行号", "line_no", "int", False, "1", lo=1, aliases=("明细行号", "序号")),
+    C("seller_uscc", "销方识别号", "seller_tax_id", "uscc", True, EX_USCC2,
+      help_zh="销售方纳税人识别号（统一社会信用代码）", help_en="seller's taxpayer ID (USCC)",
+      aliases=("销售方纳税人识别号", "销方纳税人识别号", "销方税号", "销售方识别号", "seller_uscc")),
+    C("seller_name", "销方名称", "seller_name", "str", False, "宁波示例电池材料有限公司", aliases=("销售方名称",)),
+    C("buyer_uscc", "购方识别号", "buyer_tax_id", "uscc", False, EX_USCC,
+      help_zh="购买方纳税人识别号；个人等无识别号时留空", help_en="buyer's taxpayer ID; blank for buyers without one",
+      aliases=("购买方纳税人识别号", "购方纳税人识别号", "购方税号", "购买方识别号", "buyer_uscc")),
+    C("buyer_name", "购方名称", "buyer_name", "str", False, "宁波示例新材料有限公司", aliases=("购买方名称",)),
+    C("invoice_date", "开票日期", "invoice_date", "date", True, "2021-03-15"),
+    C("amount", "金额", "amount", "money", True, "12500.00", negative_ok=True,
+      help_zh="不含税金额；红字发票可为负数", help_en="amount excluding tax; negative on red-letter invoices",
+      aliases=("不含税金额", "金额(不含税)")),
+    C("tax_amount", "税额", "tax_amount", "money", False, "1625.00", negative_ok=True),
+    C("tax_code", "税收分类编码", "tax_code", "str", False, "1090513010000000000",
+      help_zh="商品和服务税收分类编码，19 位数字", help_en="goods and services tax classification code, 19 digits",
+      aliases=("商品和服务税收分类编码", "税收编码", "商品编码")),
+    C("hs_code", "商品HS编码", "hs_code", "hs", False, "850760", aliases=("HS编码", "海关商品编码")),
+    C("goods_name", "货物或应税劳务、服务名称", "goods_name", "str", False, "*电池*锂离子电池",
+      aliases=("货物或应税劳务名称", "商品名称", "项目名称")),
+    C("status", "发票状态", "status", "enum", False, "正常", enum=INVOICE_STATUS,
+      help_zh="正常/蓝字 = valid，红字/红冲/负数 = red（冲减，金额按负数计），作废 = void；缺省为正常",
+      help_en="valid, red (a red-letter invoice: its amount is subtracted), void; blank = valid"),
+), "增值税发票", "VAT invoices",
+    derived={"year": "CAST(EXTRACT(YEAR FROM invoice_date) AS INTEGER)",
+             "month": "CAST(EXTRACT(MONTH FROM invoice_date) AS INTEGER)"},
+    staged=_invoice_staged))
+
 # a sensible order for loading a full set of files
 LOAD_ORDER = ("region", "hs", "enterprise", "scope", "title", "annual", "deflator", "cluster", "chain", "segment",
               "segment_edge", "segment_product", "segment_enterprise", "monthly", "supply_link", "trade_flow",
-              "partner_group")
+              "partner_group", "invoice")
