@@ -48,7 +48,7 @@ class Mix:
     self_invoice: float = 0.002
     outside: float = 0.05      # a sale to a buyer outside the directory
     no_buyer: float = 0.02     # a sale to a buyer without a taxpayer ID
-    no_hs: float = 0.05        # a line with the tax classification code only
+    no_hs: float = 0.05        # sellers printing the tax classification code only (no HS code)
 
 
 def synthetic_uscc(seed: str, region: str | None = None) -> str:
@@ -180,7 +180,11 @@ def _chunk(rng: np.random.Generator, idx: np.ndarray, n: np.ndarray, value: np.n
     m = len(frame)
     frame["hs_code"] = frame["hs_code"].astype(str)
     frame["tax_code"] = _tax_code(frame["hs_code"].to_numpy(dtype=str))
-    no_hs = rng.random(m) < mix.no_hs
+    # a share of sellers print the tax classification code only (all their lines, reversals included)
+    codes, sellers = pd.factorize(frame["seller_uscc"])
+    flag = np.array([int(hashlib.md5(str(u).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < mix.no_hs
+                     for u in sellers], dtype=bool)
+    no_hs = flag[codes]
     frame["hs_code"] = frame["hs_code"].where(~no_hs, None)
     frame["tax_amount"] = np.round(frame["yuan"].to_numpy() * 0.13, 2) / 1e4
     frame["amount"] = frame["yuan"].to_numpy() / 1e4
