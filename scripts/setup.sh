@@ -4,7 +4,8 @@
 #   bash scripts/setup.sh            # Python package + web assets
 #   bash scripts/setup.sh --test     # ... plus test dependencies
 #   bash scripts/setup.sh --system   # ... plus Debian packages: chromium (browser tests), fonts-noto-cjk
-#                                    #     (Chinese PDFs), poppler-utils (pdftoppm), pango for WeasyPrint
+#                                    #     (Chinese PDFs), poppler-utils (pdftoppm), pango for WeasyPrint,
+#                                    #     default-jre-headless when java is missing (Spark engine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,10 @@ if [ "$with_system" = 1 ]; then
   # node/npm may come from elsewhere (e.g. a preinstalled toolchain): do not install Debian's over it
   if command -v npm >/dev/null 2>&1; then
     missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+  fi
+  # Java for the Spark engine (pyspark starts a JVM): Debian's default JRE when no java is on PATH
+  if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
+    missing+=(default-jre-headless)
   fi
   read -r -a missing <<< "${missing[*]:-}"
   if [ "${#missing[@]}" -gt 0 ]; then
