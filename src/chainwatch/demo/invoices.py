@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chainwatch import sheets
 from chainwatch.model.codes import USCC_CHARS, make_uscc
 
 CSV_HEADERS = {"invoice_number": "发票号码", "line_no": "行号", "seller_uscc": "销方识别号", "seller_name": "销方名称",
@@ -226,7 +227,7 @@ def write(chunks: Iterator[pd.DataFrame], out: str | Path, year: int, fmt: str =
                 view["tax_amount"] = (view["tax_amount"] * 1e4).round(2)
                 view["status"] = view["status"].map(STATUS_ZH)
                 view = view.rename(columns=CSV_HEADERS)
-                view.to_csv(fh, index=False, header=n_files == 0)
+                fh.write(sheets.to_csv(view, header=n_files == 0) or "")
                 n_rows += len(frame)
                 n_files = 1
     return {"rows": n_rows, "files": n_files}
