@@ -12,7 +12,9 @@ def test_defaults_listed_with_basis(cw_rw) -> None:
     res = cw_rw.trade.groups()
     groups = {g["group_id"]: g for g in res.tables["groups"]}
     assert set(groups) >= {"rcep", "bri", "asean", "eu"}
-    assert groups["bri"]["n_members"] == 65 and groups["rcep"]["n_members"] == 15
+    # RCEP: the 15 signatories less China, which is never a partner of its own city's trade (§5.1)
+    assert groups["bri"]["n_members"] == 65 and groups["rcep"]["n_members"] == 14
+    assert all("CHN" not in g["members"] for g in groups.values())
     assert groups["eu"]["n_members"] == 27 and groups["asean"]["members"] == sorted(ASEAN)
     assert "not an official" in groups["bri"]["basis"] and groups["bri"]["as_of"] == "2015-03-28"
     assert len(set(BRI65)) == 65
@@ -25,6 +27,8 @@ def test_show_reports_overlaps_and_basis(cw_rw) -> None:
     assert ov["asean"]["n_common"] == 10 and ov["rcep"]["n_common"] == 10
     assert "沿线国家" in res.text[0]
     assert {"iso3": "MNG", "name": "蒙古"} in res.tables["members"]
+    names = {m["iso3"]: m["name"] for m in res.tables["members"]}
+    assert names["KHM"] == "柬埔寨" and names["KGZ"] == "吉尔吉斯斯坦" and names["BGD"] == "孟加拉国"
 
 
 def test_edit_members_basis_and_as_of(cw_rw) -> None:
@@ -99,7 +103,8 @@ def test_locked_group(cw_rw) -> None:
 
 
 def test_reporter_country_is_not_a_group_partner(cw_rw) -> None:
-    """RCEP lists CHN, but China's own trade with itself (re-imports) is not RCEP trade (§5.1)."""
+    """China's own trade with itself (re-imports) is not RCEP trade (§5.1), even in a group listing CHN."""
+    cw_rw.trade.set_group("rcep", add="CHN")   # a user's edit may list it: the views still leave it out
     before = cw_rw.trade.summary("2021-11", by="group", flow="import").tables["rows"].set_index("key")
     uscc = cw_rw.store.scalar("SELECT min(uscc) FROM enterprise")
     cw_rw.store.execute("INSERT INTO trade_flow (uscc, partner, hs_code, period, year, month, flow, value) "

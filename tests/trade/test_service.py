@@ -94,21 +94,34 @@ def test_hs_sections_and_chapters(cw, trade_db) -> None:
     assert ch.loc["39", "ytd_value"] == pytest.approx(cur[cur["hs_code"].str[:2] == "39"]["value"].sum())
 
 
-def test_segments_and_chains_by_products(cw, trade_db) -> None:
+def test_segments_and_chains_by_products(cw, trade_db, trade_ents) -> None:
     _, flows = trade_db
+    u = list(trade_ents)
     cur = _win(flows, 2021, range(1, 12))
     cur = cur[cur["flow"] == "import"]
     res = cw.trade.summary("2021-11", by="segment", flow="import")
     seg = res.tables["rows"].set_index("key")
     v = lambda *prefixes: cur[cur["hs_code"].str.startswith(prefixes)]["value"].sum()  # noqa: E731
     assert seg.loc["nev_chip", "ytd_value"] == pytest.approx(v("8542"))   # 8542 and 854231 counted once
-    assert seg.loc["nev_battery", "ytd_value"] == pytest.approx(v("850760", "3901"))
-    assert seg.loc["chem_poly", "ytd_value"] == pytest.approx(v("3901"))
-    assert res.meta["additive"] is False  # 3901 is a product of two segments
+    # 3901 is a product of nev_battery and chem_poly: each import is split, never counted twice.
+    # u[1] (a nev_battery member) imports it for its own segment, u[3] (chem_poly) for its own; the imports
+    # of u[0] and u[2] (members of neither) are apportioned in the proportion of those two over the data
+    # the summary reads (months 1–11 of 2020 and 2021)
+    win = flows[flows["month"].isin(range(1, 12)) & (flows["flow"] == "import") & flows["hs_code"].eq("390110")]
+    own_b, own_c = win[win["uscc"] == u[1]]["value"].sum(), win[win["uscc"] == u[3]]["value"].sum()
+    poly = cur[cur["hs_code"] == "390110"]
+    rest = poly[poly["uscc"].isin([u[0], u[2]])]["value"].sum()
+    exp_b = poly[poly["uscc"] == u[1]]["value"].sum() + rest * own_b / (own_b + own_c)
+    exp_c = poly[poly["uscc"] == u[3]]["value"].sum() + rest * own_c / (own_b + own_c)
+    assert seg.loc["nev_battery", "ytd_value"] == pytest.approx(v("850760") + exp_b)
+    assert seg.loc["chem_poly", "ytd_value"] == pytest.approx(exp_c)
+    assert exp_b + exp_c == pytest.approx(v("3901"))
+    assert res.meta["additive"] is True  # split rows: the segments add up to the mapped imports
     assert "nev_software" not in seg.index  # no products: no trade attributed
     chains = cw.trade.summary("2021-11", by="chain", flow="import").tables["rows"].set_index("key")
-    assert chains.loc["nev", "ytd_value"] == pytest.approx(v("8542", "850760", "3901", "8703"))
-    assert chains.loc["chem", "ytd_value"] == pytest.approx(v("2710", "3901"))
+    assert chains.loc["nev", "ytd_value"] == pytest.approx(v("8542", "850760", "8703") + exp_b)
+    assert chains.loc["chem", "ytd_value"] == pytest.approx(v("2710") + exp_c)
+    assert chains["ytd_value"].sum() == pytest.approx(v("8542", "850760", "8703", "2710", "3901"))
 
 
 def test_segments_by_enterprises(cw, trade_db, trade_ents) -> None:

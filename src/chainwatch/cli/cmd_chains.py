@@ -31,7 +31,7 @@ YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Year of outpu
 OVERVIEW_COLS = ["chain_id", "name", "n_segments", "coverage_pct", "n_missing", "n_weak", "n_enterprises", "output",
                  "local_supply_pct", "import_dependence_pct", "n_critical_segments", "top_leader", "risk_level"]
 SEGMENT_COLS = ["segment_id", "name", "position_label", "n_enterprises", "output", "cr1_pct", "hhi",
-                "import_dependence_pct", "top_origin", "local_supply_pct", "critical", "status_label", "risk_level",
+                "import_dependence_pct", "top_origin_name", "local_supply_pct", "critical", "status_label", "risk_level",
                 "reasons"]
 
 

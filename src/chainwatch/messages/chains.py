@@ -85,6 +85,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chains.col.cr1_pct": ("CR1%", "CR1 %"),
     "chains.col.hhi": ("HHI", "HHI"),
     "chains.col.top_origin": ("主要进口来源", "top origin"),
+    "chains.col.top_origin_name": ("主要进口来源", "top origin"),
     "chains.col.critical": ("关键环节", "critical"),
     "chains.col.status_label": ("状态", "status"),
     "chains.col.reasons": ("原因", "reasons"),

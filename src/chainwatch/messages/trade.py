@@ -49,8 +49,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # summary
     "trade.note.groups_overlap": ("各国别组相互重叠，占比和贡献率不能相加，合计不等于100%。",
                                   "Groups overlap: their shares and contributions do not add up to 100%."),
-    "trade.note.segments_overlap": ("产品或企业可同时属于多个环节/产业链，各行数值不可相加。",
-                                    "A product or enterprise can belong to several segments/chains: rows are not additive."),
+    "trade.note.segments_overlap": ("企业可同时属于多个环节/产业链，按企业归属时各行数值不可相加。",
+                                    "An enterprise can belong to several segments/chains: rows attributed by enterprise "
+                                    "are not additive."),
     "trade.note.not_additive": ("本表各行有重叠，贡献率之和不等于100%。",
                                 "Rows overlap here: contributions do not sum to 100%."),
     "trade.note.no_prior": ("{year} 年同期无数据，同比不可计算（显示“—”）。",

@@ -277,6 +277,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.col.cr1_pct": ('CR1 %', 'CR1 %'),
     "web.col.hhi": ('HHI', 'HHI'),
     "web.col.top_origin": ('主要来源国', 'Top origin'),
+    "web.col.top_origin_name": ('主要来源国', 'Top origin'),
     "web.col.critical": ('关键', 'Critical'),
     "web.col.reasons": ('原因', 'Reasons'),
     "web.col.rank": ('排名', 'Rank'),

@@ -32,6 +32,7 @@ from chainwatch.analytics.chains import (
 )
 from chainwatch.analytics.chains.scorecard import SCORECARD_V1
 from chainwatch.analytics.chains.targets import SIZE_SCORE, split_codes
+from chainwatch.analytics.trade.countries import country_name
 from chainwatch.errors import InputError, NotFound, ValidationFailed
 from chainwatch.i18n import t
 from chainwatch.model.codes import is_valid_hs_format, uscc_problem
@@ -115,10 +116,10 @@ class ChainsService:
                              FROM supply_link l LEFT JOIN enterprise e ON e.uscc = l.supplier_uscc
                              WHERE l.year = ?""", [year]),
         }
-        firm_rows = s.scalar("SELECT count(*) FROM trade_flow WHERE year = ? AND uscc IS NOT NULL", [year])
-        cond = "uscc IS NOT NULL" if firm_rows else "uscc IS NULL"
-        d["trade"] = s.df(f"""SELECT hs_code, partner, flow, sum(value) AS value FROM trade_flow
-                              WHERE year = ? AND {cond} GROUP BY ALL""", [year])
+        # the city's trade of the year attributed to segments by the one rule of cw.trade.segment_flows
+        flows = self.cw.trade.segment_flows(f"{year:04d}-01", f"{year:04d}-12", scoped=False) if year else None
+        d["trade"] = (flows[["segment_id", "product", "partner", "flow", "value"]] if flows is not None
+                      else pd.DataFrame(columns=["segment_id", "product", "partner", "flow", "value"]))
         prov = s.df("SELECT substr(district, 1, 2) AS p, count(*) AS n FROM enterprise GROUP BY 1 ORDER BY 2 DESC LIMIT 1")
         d["province"] = prov  # one row or empty
         self._data[year] = d
@@ -169,9 +170,16 @@ class ChainsService:
         return {u: (n, dd) for u, n, dd in zip(df["uscc"], df["name"], df["district"], strict=True)}
 
     def _reason_text(self, reasons: list[dict[str, Any]]) -> str:
-        return "；".join(self._t(f"chains.reason.{r['code']}", **{k: v for k, v in r.items() if k != "code"})
-                        for r in reasons) if self.cw.lang == "zh" else "; ".join(
-            self._t(f"chains.reason.{r['code']}", **{k: v for k, v in r.items() if k != "code"}) for r in reasons)
+        lang = self.cw.lang
+
+        def params(r: dict[str, Any]) -> dict[str, Any]:
+            out = {k: v for k, v in r.items() if k != "code"}
+            if isinstance(out.get("country"), str):
+                out["country"] = country_name(out["country"], lang)
+            return out
+
+        sep = "；" if lang == "zh" else "; "
+        return sep.join(self._t(f"chains.reason.{r['code']}", **params(r)) for r in reasons)
 
     def _list_text(self, names: list[str], limit: int = 5) -> str:
         sep = "、" if self.cw.lang == "zh" else ", "
@@ -236,6 +244,8 @@ class ChainsService:
                 "imports": r["imports"], "exports": r["exports"],
                 "import_dependence_pct": _pct(r["import_dependence"]), "id_fallback": bool(r["id_fallback"]),
                 "origin_hhi": r["origin_hhi"], "n_origins": r["n_origins"], "top_origin": r["top_origin"],
+                "top_origin_name": country_name(r["top_origin"], self.cw.lang)
+                if isinstance(r["top_origin"], str) else None,
                 "top_origin_pct": _pct(r["top_origin_share"]),
                 "critical_dependence": bool(r["critical_dependence"]),
                 "purchases": r["purchases"], "local_supply_pct": _pct(r["local_supply"]),

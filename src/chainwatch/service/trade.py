@@ -17,6 +17,7 @@ import pandas as pd
 
 from chainwatch.analytics.trade import dependence as dep
 from chainwatch.analytics.trade import growth, hs, rca
+from chainwatch.analytics.trade.attribution import attribute_to_segments
 from chainwatch.analytics.trade.countries import country_name
 from chainwatch.analytics.trade.groups import edit_members
 from chainwatch.errors import InputError, NotFound, UsageError
@@ -288,7 +289,8 @@ class TradeService:
             items = items.drop(columns="chapter")
         else:
             items, key_name, extra = self._chain_items(by, attribution, cond, params, years, maxm)
-            notes.append(t("trade.note.segments_overlap", lang))
+            if attribution == "enterprises":
+                notes.append(t("trade.note.segments_overlap", lang))
         if not len(items):
             items = pd.DataFrame(columns=["key", "flow", "year", "month", "value"])
         additive = self._additive(items, per)
@@ -366,11 +368,12 @@ class TradeService:
             names = {r.chain_id: self._name(r.chain_zh, r.chain_en) for r in segs.drop_duplicates("chain_id").itertuples()}
             extra = {}
         if attribution == "products":
-            flows_ = self._flows(["tf.hs_code"], cond, params, years, maxm)
-            prods = self.store.df("SELECT sp.segment_id, s.chain_id, sp.hs_code FROM segment_product sp "
-                                  "JOIN segment s USING (segment_id)")
-            flows_["_row"] = np.arange(len(flows_))
-            items = growth.attach_products(flows_, prods[[key, "hs_code"]], key=key)
+            # each trade row split among the segments whose product it is (one rule: segment_flows)
+            flows_ = self._flows(["tf.uscc", "tf.hs_code"], cond, params, years, maxm)
+            items = self.attribute(flows_)
+            if key == "chain_id":
+                chain_of = dict(zip(segs["segment_id"], segs["chain_id"], strict=True))
+                items["chain_id"] = items["segment_id"].map(chain_of)
         else:
             flows_ = self._flows(["tf.uscc"], cond, params, years, maxm)
             flows_["_row"] = np.arange(len(flows_))
@@ -486,22 +489,83 @@ class TradeService:
             raise NotFound("trade.no_links")
         return int(y)
 
-    def _trade_dependence_input(self, yr: int, months: tuple[int, ...], scope: str
-                                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-        cond, params, _ = self._row_filter("auto", need_enterprise=(scope == "enterprises"))
-        mlist = ", ".join(str(m) for m in months)
-        dims = "tf.hs_code, tf.partner, tf.flow" + (", tf.uscc" if scope == "enterprises" else "")
-        raw = self.store.df(f"SELECT {dims}, sum(tf.value) AS value FROM trade_flow tf WHERE {cond} "
-                            f"AND tf.year = {int(yr)} AND tf.month IN ({mlist}) GROUP BY {dims}", params)
-        if raw.empty:
-            raise NotFound("trade.no_data", period=f"{yr}")
+    # ------------------------------------------------------------------ the one attribution of trade to segments
+    def attribute(self, rows: pd.DataFrame, *, values: tuple[str, ...] = ("value",)) -> pd.DataFrame:
+        """Split HS-coded trade rows among the segments whose products they are.
+
+        The rule of :func:`chainwatch.analytics.trade.attribution.attribute_to_segments` (importer's
+        inputs, then its own segments, else apportioned) on this database's chain maps. ``rows`` needs
+        ``hs_code``, ``flow``, the ``values`` columns and ``uscc`` (null for region-level rows).
+        """
         prods = self.store.df("SELECT segment_id, hs_code FROM segment_product")
-        att = growth.attach_products(raw, prods, key="segment_id")
+        members = self.store.df("SELECT segment_id, uscc FROM segment_enterprise")
+        edges = self.store.df("SELECT from_segment, to_segment FROM segment_edge")
+        if "uscc" not in rows.columns:
+            rows = rows.assign(uscc=None)
+        return attribute_to_segments(rows, prods, members, edges, values=values)
+
+    def segment_flows(self, first: str | Period, last: str | Period, *, scope: str = "products",
+                      by_month: bool = False, scoped: bool = True) -> pd.DataFrame:
+        """Imports and exports of every segment's products in the months ``first``..``last``.
+
+        This is the single computation behind every segment import figure (``chainwatch trade
+        dependence``, ``chainwatch chains``, the warning engine's import dependence): the city's trade
+        rows (enterprise rows, or region rows when the database has them — the ``auto`` source) are
+        attributed with :meth:`attribute`, so a shared HS code is counted once, not once per segment.
+
+        Parameters
+        ----------
+        first, last : 'YYYY-MM' bounds of the window (inclusive).
+        scope : ``products`` — every importer's trade of the segment's products; ``enterprises`` —
+            only the attributed trade of the segment's own member enterprises.
+        by_month : keep ``year`` and ``month`` columns (monthly series) instead of summing the window.
+        scoped : restrict to the enterprises of ``cw.scope`` (a district official); False for
+            city-wide structural figures.
+
+        Returns
+        -------
+        DataFrame ``segment_id, product, partner, flow, value[, year, month], basis`` (万元).
+        """
+        scope = _choice(scope, DEP_SCOPES, "--scope")
+        lo, hi = str(Period.parse(str(first))), str(Period.parse(str(last)))
+        if scoped:
+            cond, params, _ = self._row_filter("auto", need_enterprise=(scope == "enterprises"))
+        else:
+            has_region = bool(self.store.scalar(
+                "SELECT count(*) > 0 FROM (SELECT 1 FROM trade_flow WHERE uscc IS NULL AND region IS NOT NULL LIMIT 1)"))
+            cond, params = ("tf.uscc IS NULL AND tf.region IS NOT NULL" if has_region and scope == "products"
+                            else "tf.uscc IS NOT NULL"), []
+        dims = "tf.uscc, tf.hs_code, tf.partner, tf.flow" + (", tf.year, tf.month" if by_month else "")
+        raw = self.store.df(f"SELECT {dims}, sum(tf.value) AS value FROM trade_flow tf WHERE {cond} "
+                            f"AND tf.period >= ? AND tf.period <= ? GROUP BY {dims}", [*params, lo, hi])
+        cols = ["segment_id", "product", "partner", "flow", "value", *(["year", "month"] if by_month else []), "basis"]
+        if raw.empty:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        att = self.attribute(raw)
         if scope == "enterprises":
             se = self.store.df("SELECT segment_id, uscc FROM segment_enterprise")
-            att = att.merge(se, on=["segment_id", "uscc"], how="inner")
-        imports = att[att["flow"] == "import"][["segment_id", "product", "partner", "value"]]
-        exports = att[att["flow"] == "export"][["segment_id", "product", "partner", "value"]]
+            att = att.merge(se.drop_duplicates(), on=["segment_id", "uscc"], how="inner")
+        keys = [c for c in cols if c not in ("value", "basis")]
+        basis = att.groupby(keys, dropna=False)["basis"].first()
+        out = att.groupby(keys, dropna=False, as_index=False)["value"].sum()
+        out["basis"] = basis.to_numpy()
+        return out[cols]
+
+    def segment_output(self, first: str | Period, last: str | Period, *, scoped: bool = True) -> pd.Series:
+        """Local output Q per segment in ``first``..``last`` (see :meth:`_segment_output`)."""
+        lo, hi = Period.parse(str(first)), Period.parse(str(last))
+        return self._segment_output_window(str(lo), str(hi), scoped=scoped)
+
+    def _trade_dependence_input(self, yr: int, months: tuple[int, ...], scope: str
+                                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+        first, last = f"{yr:04d}-{min(months):02d}", f"{yr:04d}-{max(months):02d}"
+        flows = self.segment_flows(first, last, scope=scope)
+        if flows.empty and not self.store.scalar(
+                "SELECT count(*) FROM trade_flow WHERE period >= ? AND period <= ?", [first, last]):
+            raise NotFound("trade.no_data", period=f"{yr}")
+        cols = ["segment_id", "product", "partner", "value"]
+        imports = flows[flows["flow"] == "import"][cols]
+        exports = flows[flows["flow"] == "export"][cols]
         q = self._segment_output(yr, months)
         return imports.reset_index(drop=True), exports.reset_index(drop=True), q
 
@@ -512,12 +576,14 @@ class TradeService:
         Segments without member firms produce nothing locally: Q = 0. Segments whose firms report
         no output at all in the window: unknown (absent from the series → null dependence).
         """
+        return self._segment_output_window(f"{yr:04d}-{min(months):02d}", f"{yr:04d}-{max(months):02d}")
+
+    def _segment_output_window(self, first: str, last: str, *, scoped: bool = True) -> pd.Series:
         from chainwatch.analytics.chains.indicators import assign_output
 
-        mlist = ", ".join(str(m) for m in months)
         params: list[Any] = []
         scope_sql = ""
-        if self.cw.scope:
+        if self.cw.scope and scoped:
             scope_sql = f" WHERE e.district IN ({', '.join('?' for _ in self.cw.scope)})"
             params = list(self.cw.scope)
         members = self.store.df(
@@ -525,7 +591,7 @@ class TradeService:
             f"JOIN segment s USING (segment_id) JOIN enterprise e ON e.uscc = se.uscc{scope_sql}", params)
         output = self.store.df(
             "SELECT uscc, sum(gross_output) AS output FROM monthly_value "
-            f"WHERE year = {int(yr)} AND month IN ({mlist}) AND gross_output IS NOT NULL GROUP BY uscc")
+            "WHERE period >= ? AND period <= ? AND gross_output IS NOT NULL GROUP BY uscc", [first, last])
         segs = self.store.df("SELECT segment_id FROM segment")["segment_id"]
         q = pd.Series(0.0, index=segs.values)
         if members.empty:
@@ -545,16 +611,15 @@ class TradeService:
                          f"({', '.join('?' for _ in self.cw.scope)}))")
             params += list(self.cw.scope)
         links = self.store.df(
-            "SELECT sl.segment_id, sl.hs_code, sl.supplier_country AS partner, sl.annual_value AS value "
+            "SELECT sl.segment_id, sl.hs_code, sl.buyer_uscc, sl.supplier_country AS partner, sl.annual_value AS value "
             f"FROM supply_link sl WHERE sl.year = ? AND sl.annual_value IS NOT NULL{scope_sql}", params)
         if links.empty:
             raise NotFound("trade.no_links_year", year=yr)
         known = links[links["segment_id"].notna()].copy()
         known["product"] = known["hs_code"].fillna(known["segment_id"])
         unknown = links[links["segment_id"].isna() & links["hs_code"].notna()].drop(columns="segment_id")
-        if len(unknown):
-            prods = self.store.df("SELECT segment_id, hs_code FROM segment_product")
-            unknown = growth.attach_products(unknown, prods, key="segment_id")
+        if len(unknown):  # links without a segment: the buyer imports the product (same rule as trade rows)
+            unknown = self.attribute(unknown.rename(columns={"buyer_uscc": "uscc"}).assign(flow="import"))
             unknown["product"] = unknown["hs_code"]
         allk = pd.concat([known, unknown], ignore_index=True)
         foreign = allk[allk["partner"].fillna("CHN") != "CHN"][["segment_id", "product", "partner", "value"]]

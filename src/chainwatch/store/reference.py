@@ -87,7 +87,8 @@ HS_SECTIONS = {  # section -> chapters (HS 2022)
     "XVIII": range(90, 93), "XIX": range(93, 94), "XX": range(94, 97), "XXI": range(97, 98),
 }
 
-RCEP = ["BRN", "KHM", "LAO", "SGP", "THA", "VNM", "CHN", "JPN", "AUS", "NZL", "KOR", "MYS", "IDN", "PHL", "MMR"]
+# the 14 RCEP partners of a Chinese city: the 15 signatories less China itself (classifications.md §5.1)
+RCEP = ["BRN", "KHM", "LAO", "SGP", "THA", "VNM", "JPN", "AUS", "NZL", "KOR", "MYS", "IDN", "PHL", "MMR"]
 ASEAN = ["SGP", "MYS", "IDN", "MMR", "THA", "LAO", "KHM", "VNM", "BRN", "PHL"]
 BRI65 = ["MNG", *ASEAN,
          "IRN", "IRQ", "TUR", "SYR", "JOR", "LBN", "ISR", "PSE", "SAU", "YEM", "OMN", "ARE", "QAT", "KWT", "BHR",
@@ -101,7 +102,7 @@ EU27 = ["AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "D
 
 PARTNER_GROUPS = [
     ("rcep", "RCEP成员国", "RCEP members", RCEP,
-     "RCEP signatories (signed 2020-11-15); classifications.md §5.1; for China's own trade CHN itself never appears", "2020-11-15"),
+     "RCEP signatories (signed 2020-11-15) other than China: the partner set of a Chinese city's trade; classifications.md §5.1", "2020-11-15"),
     ("bri", "“一带一路”沿线国家", "Belt and Road partners", BRI65,
      "沿线国家 regional list as reproduced in secondary sources; not an official machine-readable list; unconfirmed", "2015-03-28"),
     ("asean", "东盟", "ASEAN", ASEAN, "ASEAN member states", "1999-04-30"),

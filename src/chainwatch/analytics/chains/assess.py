@@ -51,7 +51,8 @@ class ChainInputs:
     output : ``uscc, output`` — each firm's output over the period (万元)
     links : supply links bought by local firms: ``supplier_uscc, supplier_name, supplier_country,
         supplier_region, buyer_uscc, hs_code, segment_id, annual_value, supplier_local``
-    trade : ``hs_code, partner, flow, value`` — foreign trade of the city over the period
+    trade : ``hs_code, partner, flow, value`` — foreign trade of the city over the period, or the same
+        already attributed to segments (with ``segment_id`` and ``product``)
     province : 2-digit province prefix of the city (splits domestic purchases)
     """
 

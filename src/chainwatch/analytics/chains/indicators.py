@@ -146,7 +146,10 @@ def import_dependence(products: pd.DataFrame, trade: pd.DataFrame, seg_output: p
     Parameters
     ----------
     products : ``segment_id, hs_code``.
-    trade : ``hs_code, partner, flow (import|export), value`` for the period.
+    trade : ``hs_code, partner, flow (import|export), value`` for the period — every row counted in
+        each segment whose products cover its code — or rows already attributed to segments
+        (``segment_id, product, partner, flow, value``, see
+        :func:`chainwatch.analytics.trade.attribution.attribute_to_segments`), used as they are.
     seg_output : local output Q_s per segment id (products have no separate output in the data,
         so output enters at segment level).
 
@@ -166,7 +169,9 @@ def import_dependence(products: pd.DataFrame, trade: pd.DataFrame, seg_output: p
     seg_ids = list(seg_output.index)
     empty_p = pd.DataFrame(columns=["segment_id", "product", "imports", "exports", "origin_hhi",
                                     "n_origins", "top_origin", "top_origin_share"])
-    if len(trade) and len(products):
+    if len(trade) and "segment_id" in trade.columns:  # already attributed to segments (cw.trade.segment_flows)
+        t = trade[trade["segment_id"].isin(seg_ids)]
+    elif len(trade) and len(products):
         mp = match_hs(trade["hs_code"], products)
         t = trade.merge(mp, left_on="hs_code", right_on="hs")
     else:
