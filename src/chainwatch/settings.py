@@ -35,6 +35,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cultivation_settings", "", "YAML file overriding the tier-rule settings (unconfirmed [U] rules, review rounds); empty means the shipped defaults."),
     Setting("threads", 0, "DuckDB threads (0 = DuckDB's default)."),
     # -- security and limits (issue 15) ----------------------------------------------------------
+    Setting("web_concurrency", 8, "Web requests served at once; each holds one database handle and one worker thread."),
+    Setting("web_queue", 256, "Web requests that may wait for a free slot (holding no thread); beyond that they are answered 503 with Retry-After."),
+    Setting("web_queue_ms", 3000, "Longest wait for a free slot, in milliseconds, before a request is answered 503 with Retry-After."),
+    Setting("web_max_body_kb", 256, "Largest request body (JSON, forms) in KiB; larger ones are answered 413."),
+    Setting("upload_max_mb", 100, "Largest uploaded import file in MiB; larger ones are answered 413."),
+    Setting("web_run_seconds", 30, "Wall time of one simulation run from the web, in seconds; a longer run is stopped and answered 503."),
 
     # -- metric catalogue, reference dates (issue 16) ----------------------------------------------
 

@@ -20,6 +20,7 @@ import builtins
 import hashlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,9 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _HASHER = PasswordHasher()
+#: serialises this process's writes to the session and login tables: two requests refreshing the same
+#: session (or two logins deleting the same expired rows) must not conflict (DuckDB: "Conflict on update")
+_SESSION_WRITES = threading.RLock()
 
 
 class LoginThrottled(ChainwatchError):
@@ -256,15 +260,17 @@ class UserService:
         row = self.store.rows("SELECT password_hash, active FROM web_user WHERE username = ?", [username])
         ok = bool(row) and bool(row[0][1]) and verify_password(row[0][0], password or "")
         now = datetime.now()
-        self.store.execute("INSERT INTO web_login_attempt VALUES (?, ?, ?, ?)", [username, address, now, ok])
-        if not ok:
-            self.store.audit(username or "-", "login.failed", username, address)
-            raise AuthenticationRequired("web.login_failed")
-        if _HASHER.check_needs_rehash(row[0][0]):
-            self.store.execute("UPDATE web_user SET password_hash = ? WHERE username = ?",
-                               [hash_password(password), username])
-        self.store.execute("UPDATE web_user SET last_login = ? WHERE username = ?", [now, username])
-        self.store.execute("DELETE FROM web_login_attempt WHERE attempted_at < ?", [now - THROTTLE_WINDOW * 4])
+        with _SESSION_WRITES:
+            self.store.execute("INSERT INTO web_login_attempt VALUES (?, ?, ?, ?)", [username, address, now, ok])
+            if not ok:
+                self.store.audit(username or "-", "login.failed", username, address)
+                raise AuthenticationRequired("web.login_failed")
+            if _HASHER.check_needs_rehash(row[0][0]):
+                self.store.execute("UPDATE web_user SET password_hash = ? WHERE username = ?",
+                                   [hash_password(password), username])
+            self.store.execute("UPDATE web_user SET last_login = ? WHERE username = ?", [now, username])
+            self.store.execute("DELETE FROM web_login_attempt WHERE attempted_at < ?",
+                               [now - THROTTLE_WINDOW * 4])
         return self._principal(username)
 
     def _principal(self, username: str, csrf: str = "", digest: str = "") -> Principal:
@@ -278,11 +284,12 @@ class UserService:
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
         now = datetime.now()
-        self.store.execute("INSERT INTO web_session VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [_digest(token), username, csrf, now, now, address, (user_agent or "")[:200]])
-        self.store.execute("DELETE FROM web_session WHERE last_seen < ?",
-                           [now - timedelta(minutes=self.session_minutes)])
-        self.store.audit(username, "login", username, address)
+        with _SESSION_WRITES:
+            self.store.execute("INSERT INTO web_session VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [_digest(token), username, csrf, now, now, address, (user_agent or "")[:200]])
+            self.store.execute("DELETE FROM web_session WHERE last_seen < ?",
+                               [now - timedelta(minutes=self.session_minutes)])
+            self.store.audit(username, "login", username, address)
         return token, self._principal(username, csrf, _digest(token))
 
     def session(self, token: str | None) -> Principal:
@@ -300,10 +307,13 @@ class UserService:
         username, csrf, last_seen, active, role, display_name, districts = rows[0]
         now = datetime.now()
         if not active or now - last_seen > timedelta(minutes=self.session_minutes):
-            self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
+            with _SESSION_WRITES:
+                self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
             raise AuthenticationRequired("web.session_expired")
         if now - last_seen > timedelta(seconds=30):
-            self.store.execute("UPDATE web_session SET last_seen = ? WHERE token_sha256 = ?", [now, digest])
+            with _SESSION_WRITES:
+                self.store.execute("UPDATE web_session SET last_seen = ? WHERE token_sha256 = ? AND last_seen < ?",
+                                   [now, digest, now - timedelta(seconds=30)])
         codes = tuple(d for d in (districts or "").split(",") if d)
         return Principal(username, role, codes, display_name, csrf, digest)
 
@@ -312,7 +322,8 @@ class UserService:
             return
         digest = _digest(token)
         user = self.store.scalar("SELECT username FROM web_session WHERE token_sha256 = ?", [digest])
-        self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
+        with _SESSION_WRITES:
+            self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
         if user:
             self.store.audit(user, "logout", user, None)
 

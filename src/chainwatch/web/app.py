@@ -30,6 +30,7 @@ from chainwatch.service import Chainwatch
 from chainwatch.settings import Settings, load_settings
 from chainwatch.web.assets import echarts_present
 from chainwatch.web.deps import LANG_COOKIE, WebState, request_lang
+from chainwatch.web.limits import Guard, json_error
 from chainwatch.web.serialize import serialize_error
 
 log = logging.getLogger("chainwatch.web")
@@ -90,17 +91,38 @@ def _lang(request: Request) -> str:
     return request_lang(request, state.settings.lang if state else "zh")
 
 
+RETRY_AFTER = "2"
+
+
 def _error_response(request: Request, exc: ChainwatchError) -> Response:
     lang = _lang(request)
     if _is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        if exc.http_status == 503:
+            headers = {"Retry-After": RETRY_AFTER}
         return JSONResponse(serialize_error(exc, lang), status_code=exc.http_status, headers=headers)
     if isinstance(exc, AuthenticationRequired) and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
     from chainwatch.web.pages import render_error
 
-    return render_error(request, exc, lang)
+    response = render_error(request, exc, lang)
+    if exc.http_status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def _guard_error(scope: Scope, exc: ChainwatchError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The response of a request refused before it reached the app (overload, body too large)."""
+    request = Request(scope)
+    lang = _lang(request)
+    if _is_api(request):
+        return json_error(exc.http_status, serialize_error(exc, lang))
+    from chainwatch.web.pages import render_error
+
+    page = render_error(request, exc, lang)
+    return exc.http_status, [(b"content-type", b"text/html; charset=utf-8"),
+                             (b"content-length", str(len(page.body)).encode())], bytes(page.body)
 
 
 def _quote(value: str) -> str:
@@ -110,8 +132,11 @@ def _quote(value: str) -> str:
 
 
 def create_app(settings: Settings | None = None, db: str | Path | None = None, *,
-               cw: Chainwatch | None = None, pool_size: int = 8, warm: bool = True) -> FastAPI:
+               cw: Chainwatch | None = None, pool_size: int | None = None, warm: bool = True) -> FastAPI:
     """Build the app over ``cw`` or over the database ``db`` (default: setting ``db``).
+
+    ``pool_size`` (default: setting ``web_concurrency``) is how many requests run at once, each
+    with its own database handle; see :mod:`chainwatch.web.limits` for admission and limits.
 
     With ``warm`` the overview and chain pages are computed in a background thread at start-up, so
     the first visitors do not wait for the statistics (see :func:`chainwatch.web.views.warm_up`).
@@ -170,7 +195,10 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
     for module in (auth, api, warnings, imports, admin, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Guard, admission=state.admission, error_page=_guard_error,
+                       max_body=int(settings.web_max_body_kb) * 1024,
+                       max_upload=int(settings.upload_max_mb) * 1024 * 1024)
+    app.add_middleware(SecurityHeaders)  # outermost: refusals get the headers too
 
     if warm:
         from chainwatch.web.views import warm_up
@@ -183,7 +211,7 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
     def _health() -> dict[str, object]:
         """Liveness for monitors and scripts (no login needed, no data): version and warm-up state."""
         return {"status": "ok", "version": chainwatch.__version__, "warm": state.warm_done.is_set(),
-                "charts": state.assets_ok}
+                "charts": state.assets_ok, "load": state.admission.stats()}
 
     @app.get("/favicon.ico", include_in_schema=False)
     def _favicon() -> Response:

@@ -1,8 +1,9 @@
 """Request context for every route: the caller, their language and a scoped service facade.
 
-The app opens one :class:`~chainwatch.service.Chainwatch` at start. Each request borrows a DuckDB
-cursor of that database from a small pool (cursors run in parallel; one cursor is never shared by
-two requests), and receives a per-request facade carrying the caller's actor name, language and
+The app opens one :class:`~chainwatch.service.Chainwatch` at start. Each admitted request borrows a
+database handle (``Store.cursor()``: a DuckDB cursor, or a pooled connection on PostgreSQL) from a
+pool with exactly one handle per admission slot (see :mod:`chainwatch.web.limits`), so taking one
+never waits; it receives a per-request facade carrying the caller's actor name, language and
 district scope. Routes declare who may call them with :func:`allow`; write routes additionally
 check the CSRF token when the caller authenticated with the session cookie.
 """
@@ -25,6 +26,7 @@ from chainwatch.i18n import check_lang
 from chainwatch.service import Chainwatch
 from chainwatch.service.users import Principal
 from chainwatch.store import Store
+from chainwatch.web.limits import Admission, Overloaded
 
 SESSION_COOKIE = "cw_session"
 LANG_COOKIE = "cw_lang"
@@ -52,14 +54,17 @@ class ScopeSets:
 
 
 class WebState:
-    """Everything the app shares between requests: the base facade and the cursor pool."""
+    """Everything the app shares between requests: the base facade, admission and the handle pool."""
 
-    def __init__(self, cw: Chainwatch, *, pool_size: int = 8) -> None:
+    def __init__(self, cw: Chainwatch, *, pool_size: int | None = None) -> None:
         self.cw = cw
         self.settings = cw.settings
+        slots = int(pool_size or getattr(self.settings, "web_concurrency", 0) or 8)
+        self.admission = Admission(slots, int(getattr(self.settings, "web_queue", 256)),
+                                   int(getattr(self.settings, "web_queue_ms", 3000)) / 1000.0)
         self._pool: queue.LifoQueue[Store] = queue.LifoQueue()
         self._made = 0
-        self._max = pool_size
+        self._max = slots
         self._lock = threading.Lock()
         self._scope_cache: dict[tuple[str, ...] | None, tuple[float, ScopeSets]] = {}
         self.assets_ok = False
@@ -115,6 +120,11 @@ class WebState:
         return value
 
     def acquire(self) -> Store:
+        """A database handle for one admitted request; never waits.
+
+        Admission (:class:`~chainwatch.web.limits.Admission`) lets in at most as many requests as
+        there are handles, so a free one always exists; if not (a bug), the caller gets 503.
+        """
         try:
             return self._pool.get_nowait()
         except queue.Empty:
@@ -123,10 +133,15 @@ class WebState:
             if self._made < self._max:
                 self._made += 1
                 return self.cw.store.cursor()
-        return self._pool.get(timeout=30)
+        raise Overloaded()
 
     def release(self, store: Store) -> None:
         self._pool.put(store)
+
+    def discard(self, store: Store) -> None:
+        """Drop a handle that may be in an unknown state (its run was stopped); a new one replaces it."""
+        with self._lock:
+            self._made -= 1
 
     def facade(self, store: Store, *, lang: str, actor: str, scope: list[str] | None) -> Chainwatch:
         """A per-request facade sharing the app's database through ``store``."""
@@ -163,6 +178,7 @@ class Ctx:
     principal: Principal | None
     via_cookie: bool = False
     _scope: ScopeSets | None = field(default=None, repr=False)
+    discard_store: bool = field(default=False, repr=False)
 
     @property
     def user(self) -> Principal:
@@ -218,6 +234,7 @@ def context(request: Request) -> Iterator[Ctx]:
     state: WebState = request.app.state.web
     lang = request_lang(request, state.settings.lang)
     store = state.acquire()
+    ctx: Ctx | None = None
     try:
         base = state.facade(store, lang=lang, actor="web", scope=None)
         token, via_cookie = _token(request)
@@ -228,12 +245,16 @@ def context(request: Request) -> Iterator[Ctx]:
             except AuthenticationRequired:
                 principal = None
         if principal is None:
-            yield Ctx(request, state, base, lang, None, via_cookie)
+            ctx = Ctx(request, state, base, lang, None, via_cookie)
         else:
             cw = state.facade(store, lang=lang, actor=principal.username, scope=principal.scope)
-            yield Ctx(request, state, cw, lang, principal, via_cookie)
+            ctx = Ctx(request, state, cw, lang, principal, via_cookie)
+        yield ctx
     finally:
-        state.release(store)
+        if ctx is not None and ctx.discard_store:
+            state.discard(store)
+        else:
+            state.release(store)
 
 
 AnyCtx = Annotated[Ctx, Depends(context)]

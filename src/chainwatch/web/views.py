@@ -294,6 +294,21 @@ def scenario_from_form(shocks: list[dict[str, Any]], horizon: int, direction: st
     return {"name": name, "model": "cascade", "horizon_months": horizon, "direction": direction, "shocks": items}
 
 
+def run_simulation(ctx: Ctx, scenario: dict[str, Any]) -> dict[str, Any]:
+    """Run a scenario for the caller, stopped after ``web_run_seconds`` (:class:`RunTooLong`, 503).
+
+    A stopped run's database handle is discarded, not returned to the pool.
+    """
+    from chainwatch.web.limits import run_with_deadline
+
+    seconds = float(ctx.state.settings.web_run_seconds or 30)
+
+    def stopped() -> None:
+        ctx.discard_store = True
+
+    return run_with_deadline(lambda: call(ctx, "shock", "run", scenario), seconds, on_stop=stopped)
+
+
 # -- policy -----------------------------------------------------------------------------------
 def policy_match(ctx: Ctx, policy_id: str, period: str | None) -> dict[str, Any]:
     if policy_id not in {p.get("policy_id") for p in call(ctx, "policy", "list").get("policies", [])}:
@@ -307,7 +322,7 @@ def warm_up(state: Any) -> None:
     district set of the district officials (in the default language)."""
     from chainwatch.service.users import Principal
 
-    store = state.acquire()
+    store = state.cw.store.cursor()  # its own handle: the pool's are reserved for admitted requests
     try:
         base = state.facade(store, lang=state.settings.lang, actor="web", scope=None)
         principals = [Principal("warm-up", "analyst"), Principal("warm-up", "viewer")]
@@ -327,5 +342,5 @@ def warm_up(state: Any) -> None:
     except Exception:  # never let warming up break the server
         log.exception("warm-up failed")
     finally:
-        state.release(store)
+        store.close()
         state.warm_done.set()

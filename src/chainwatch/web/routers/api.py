@@ -71,8 +71,10 @@ def simulation_options(ctx: Viewer) -> Response:
 def simulation_run(ctx: Writer, scenario: Annotated[dict[str, Any], Body(
         examples=[{"name": "Japan chips", "model": "cascade", "horizon_months": 6,
                    "shocks": [{"target": "country", "id": "JPN", "capacity_pct": 20, "months": 3}]}])]) -> Response:
-    """Run a disruption scenario (same format as scenario files, see docs/shock.md): who is hit, how much."""
-    return ok(views.call(ctx, "shock", "run", scenario))
+    """Run a disruption scenario (same format as scenario files, see docs/shock.md): who is hit, how much.
+
+    A run longer than the server's ``web_run_seconds`` is stopped and answered 503 (``sec.run_too_long``)."""
+    return ok(views.run_simulation(ctx, scenario))
 
 
 @router.get("/chains", response_model=ResultOut, tags=["chains"])

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from chainwatch.errors import NotFound
+from chainwatch.errors import ChainwatchError
+from chainwatch.i18n import t
 from chainwatch.web import views
 from chainwatch.web.deps import Analyst, EntCtx, Viewer, Writer
 from chainwatch.web.pages import render
@@ -41,9 +42,6 @@ def chain_page(ctx: Viewer, chain_id: Annotated[str, Path(max_length=64)],
 def chain_bottleneck_form(ctx: Analyst, chain_id: Annotated[str, Path(max_length=64)],
                           segment_id: Annotated[str, Form(max_length=100)]) -> Response:
     from urllib.parse import quote
-
-    from chainwatch.errors import ChainwatchError
-    from chainwatch.i18n import t
 
     try:
         views.add_bottleneck(ctx, chain_id, segment_id)
@@ -127,13 +125,22 @@ async def simulation_run_page(ctx: Writer) -> Response:
 
 
 def _simulation_result(ctx: Writer, scenario: dict, rows: list, horizon: int, direction: str) -> Response:
+    status = 200
     try:
-        result = views.section(ctx, "shock", "run", scenario)
-    except NotFound as exc:  # e.g. no supply link from that country
+        result = views.run_simulation(ctx, scenario)
+    except ChainwatchError as exc:  # e.g. no supply link from that country; a run stopped at its time limit
         result = {"unavailable": exc.message(ctx.lang), "key": exc.key}
+        status = exc.http_status if exc.http_status >= 500 else 200
+    except Exception as exc:  # a bug in the simulation must not take the page down (as views.section)
+        views.log.exception("simulation run failed")
+        result = {"unavailable": t("error.bug", ctx.lang, detail=type(exc).__name__), "key": "error.bug"}
     opts = views.simulation_options(ctx)
-    return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data=result, o=opts,
-                  result=result, form={"rows": rows, "horizon": horizon, "direction": direction})
+    response = render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data=result, o=opts,
+                      result=result, form={"rows": rows, "horizon": horizon, "direction": direction},
+                      status_code=status)
+    if status == 503:
+        response.headers["Retry-After"] = "2"
+    return response
 
 
 @router.get("/policy")
