@@ -41,6 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web_max_body_kb", 256, "Largest request body (JSON, forms) in KiB; larger ones are answered 413."),
     Setting("upload_max_mb", 100, "Largest uploaded import file in MiB; larger ones are answered 413."),
     Setting("web_run_seconds", 30, "Wall time of one simulation run from the web, in seconds; a longer run is stopped and answered 503."),
+    Setting("io_tables_dir", "", "Folder of IO tables that scenarios may name (NAME.csv/.tsv/.txt, regular files only); empty means only tables imported with chainwatch io tables import."),
+    Setting("io_table_max_mb", 64, "Largest IO table file in MiB (import and io_tables_dir)."),
+    Setting("io_max_sectors", 5000, "Most sectors of a named IO table (its factorisation's time and memory grow with the cube and square)."),
+    Setting("sim_max_shocks", 100, "Most shocks in one scenario."),
 
     # -- metric catalogue, reference dates (issue 16) ----------------------------------------------
 

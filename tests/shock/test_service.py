@@ -146,12 +146,12 @@ def test_io_scenario_file_and_leontief_parity(city, tmp_path):
     res = city.shock.run(scen, save="mb")
     sec = res.tables["sectors"].set_index("sector")
     np.testing.assert_allclose(sec.loc[["sec1", "sec2"], "inoperability_pct"], [4.3894, 0.4620], atol=5e-4)
-    lres = city.shock.io("leontief", str(table), {"sec1": -35})
+    lres = city.shock.io("leontief", str(table), {"sec1": -35}, local_files=True)
     ls = lres.tables["sectors"].set_index("sector")
     np.testing.assert_allclose(-ls.loc[["sec1", "sec2"], "output_change"] / [1000, 2000],
                                sec.loc[["sec1", "sec2"], "inoperability_pct"] / 100, rtol=1e-12)
     with pytest.raises(InputError):
-        city.shock.io("leontief", str(table), {"nope": 1})
+        city.shock.io("leontief", str(table), {"nope": 1}, local_files=True)
 
 
 CLI_SCEN = "name: cli\nhorizon_months: 2\nshocks:\n  - enterprise: A\n    capacity_pct: 0\n"

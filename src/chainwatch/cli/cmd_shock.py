@@ -21,9 +21,12 @@ from chainwatch.i18n import t
 from chainwatch.service import Result
 from chainwatch.service.shock import ShockService
 
-TableOpt = Annotated[str, typer.Option("--table", help="IO table file (NBS layout or plain CSV).")]
+TableOpt = Annotated[str, typer.Option("--table", help="IO table: a name from `chainwatch io tables list` "
+                                                      "(or io_tables_dir), or a table file (NBS layout or plain CSV).")]
 LayoutOpt = Annotated[str, typer.Option("--layout", help="nbs, csv or auto.")]
-ShockOpt = Annotated[list[str] | None, typer.Option("--shock", help="SECTOR=VALUE (repeatable).")]
+ShockOpt = Annotated[list[str] | None, typer.Option(
+    "--shock", help="SECTOR=VALUE (table units) or SECTOR=PCT% (of total final use; Ghosh: of primary inputs); "
+                    "repeatable; 79 finds 079.")]
 FinalOpt = Annotated[str | None, typer.Option("--final", help="csv layout: separate final-demand file.")]
 OutOpt = Annotated[str | None, typer.Option("--output", help="csv layout: separate gross-output file.")]
 DomOpt = Annotated[bool, typer.Option("--domestic", help="Use domestic coefficients (competitive tables).")]
@@ -36,16 +39,42 @@ def _titles(res: Result, lang: str) -> dict[str, str]:
 
 
 def _pairs(values: list[str] | None) -> dict[str, float]:
-    out: dict[str, float] = {}
+    """SECTOR=NUMBER pairs (absolute values; a percentage is refused here: use :func:`_shocks`)."""
+    absolute, pct = _shocks(values)
+    if pct:
+        raise InputError("shock.io.bad_shock", value=next(v for v in values or [] if "%" in v or "％" in v))
+    return absolute
+
+
+def _shocks(values: list[str] | None) -> tuple[dict[str, float], dict[str, float]]:
+    """``SECTOR=NUMBER`` (table units) and ``SECTOR=NUMBER%`` (percent) pairs, summed per sector."""
+    absolute: dict[str, float] = {}
+    pct: dict[str, float] = {}
     for v in values or []:
         key, sep, num = v.partition("=")
+        text = num.strip().replace("−", "-").replace("％", "%")
+        target = pct if text.endswith("%") else absolute
         try:
             if not sep or not key.strip():
                 raise ValueError
-            out[key.strip()] = out.get(key.strip(), 0.0) + float(num)
+            value = float(text[:-1].strip() if text.endswith("%") else text)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError
+            target[key.strip()] = target.get(key.strip(), 0.0) + value
         except ValueError:
             raise InputError("shock.io.bad_shock", value=v) from None
-    return out
+    return absolute, pct
+
+
+def _io_scenario_without_db(path: str) -> bool:
+    """True when ``path`` is a scenario file of an IO model (it needs no database)."""
+    from chainwatch.analytics.shock.scenario import load_scenario
+
+    try:
+        raw, _ = load_scenario(path)
+    except InputError:
+        return False
+    return str(raw.get("model", "cascade")) in ("leontief", "ghosh", "iim")
 
 
 def register(app: typer.Typer) -> None:
@@ -64,6 +93,12 @@ def register(app: typer.Typer) -> None:
         """Run a disruption scenario; list, compare saved runs; rank enterprises by systemic importance (ESRI)."""
         fmt = check_format(fmt)
         head = args[0]
+        if db is None and save is None and len(args) == 1 and head not in ("list", "esri") \
+                and _io_scenario_without_db(head):
+            # an IO scenario reads a table, not the database: never create chainwatch.duckdb for it
+            res = ShockService.without_database(resolve_lang(lang)).run(head)
+            emit(res, fmt, _titles(res, resolve_lang(lang)))
+            return
         with open_cw(db, lang) as cw:
             if head == "list" and len(args) == 1:
                 res = cw.shock.saved()
@@ -79,21 +114,26 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("shock.usage")
             emit(res, fmt, _titles(res, cw.lang))
 
-    io_app = typer.Typer(help="Input–output models on a table file: leontief, ghosh, iim, extract.",
+    io_app = typer.Typer(help="Input–output models on a named table or a table file: leontief, ghosh, iim, "
+                              "extract; named tables: io tables import|list|show|remove.",
                          no_args_is_help=True)
     app.add_typer(io_app, name="io")
+    from chainwatch.cli.cmd_iotables import register_tables
+
+    register_tables(io_app)
 
     def _io(model: str, table: str, layout: str, shocks: list[str] | None, final: str | None, output: str | None,
             domestic: bool, top: int, db: str | None, lang: str | None, fmt: str,
             capacity: list[str] | None = None) -> None:
         fmt = check_format(fmt)
+        absolute, pct = _shocks(shocks)
         args = dict(layout=layout, domestic=domestic, final=final, output=output, capacity=_pairs(capacity),
-                    top=top or None)
+                    top=top or None, pct_shocks=pct, local_files=True)
         if db:
             with open_cw(db, lang) as cw:
-                res = cw.shock.io(model, table, _pairs(shocks), **args)
-        else:  # IO models on a table file need no database
-            res = ShockService.without_database(resolve_lang(lang)).io(model, table, _pairs(shocks), **args)
+                res = cw.shock.io(model, table, absolute, **args)
+        else:  # IO models on a table file (or one of io_tables_dir) need no database
+            res = ShockService.without_database(resolve_lang(lang)).io(model, table, absolute, **args)
         emit(res, fmt, _titles(res, resolve_lang(lang)))
 
     @io_app.command("leontief")

@@ -7,4 +7,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sec.run_too_long": ("计算超过 {seconds} 秒的时限，已停止；请缩小情景范围后重试",
                          "The computation exceeded its {seconds}-second limit and was stopped; "
                          "narrow the scenario and try again"),
+    # IO tables as records (finding 1) and request bounds
+    "sec.io.unknown_table": ("没有名为“{name}”的投入产出表（可用：{available}）；请由管理员用 chainwatch io tables import 导入",
+                             "No IO table named '{name}' (available: {available}); an administrator imports tables "
+                             "with chainwatch io tables import"),
+    "sec.io.bad_name": ("投入产出表名称“{name}”无效：只能用字母、数字和 _ . -（1–64 个字符），不能是路径",
+                        "Invalid IO table name '{name}': letters, digits and _ . - only (1–64 characters), "
+                        "never a path"),
+    "sec.io.exists": ("投入产出表 {name} 已存在；如需替换请加 --replace", "IO table {name} already exists; "
+                      "add --replace to replace it"),
+    "sec.io.too_large": ("投入产出表文件 {file} 超过 {mb} MB 上限（设置项 io_table_max_mb）",
+                         "IO table file {file} is larger than {mb} MB (setting io_table_max_mb)"),
+    "sec.io.too_many_sectors": ("投入产出表 {name} 有 {n} 个部门，超过上限 {max}（设置项 io_max_sectors）",
+                                "IO table {name} has {n} sectors, more than the limit of {max} "
+                                "(setting io_max_sectors)"),
+    "sec.io.empty": ("投入产出表 {name} 没有部门", "IO table {name} has no sectors"),
+    "sec.io.not_finite": ("投入产出表 {name} 的 {what} 含有非有限数值（inf 或 NaN）",
+                          "IO table {name} has non-finite values (inf or NaN) in {what}"),
+    "sec.io.companions_csv_only": ("--final 和 --output 只适用于简单 CSV 格式（--layout csv）",
+                                   "--final and --output apply to the plain CSV layout only (--layout csv)"),
+    "sec.io.pct_base_tfu": ("按百分比的需求冲击以最终使用合计（TFU）为基数，但以下 {n} 个部门的最终使用合计不大于 0，"
+                            "百分比冲击会得出相反方向的结果：{sectors}；请改用绝对量（demand_change）",
+                            "A percentage demand shock is a share of total final use (TFU), which is not positive "
+                            "for {n} sector(s), so the percentage would act in the opposite direction: {sectors}; "
+                            "give an absolute change (demand_change) instead"),
+    "sec.io.pct_base_v": ("按百分比的供给冲击以初始投入（增加值等）为基数，但以下 {n} 个部门的初始投入不大于 0：{sectors}；"
+                          "请改用绝对量（demand_change）",
+                          "A percentage supply shock is a share of primary inputs, which are not positive for {n} "
+                          "sector(s): {sectors}; give an absolute change (demand_change) instead"),
+    "sec.io.removed": ("已删除投入产出表 {name}", "IO table {name} removed"),
+    "sec.sim.io_title": ("投入产出模型（部门层面）", "Input–output model (sectors)"),
+    "sec.sim.io_intro": ("在已导入的投入产出表上，按部门最终使用合计（TFU）的百分比设定需求变化（Ghosh 模型为初始投入），"
+                         "测算各部门总产出的变化。",
+                         "On an imported input–output table, change one sector's total final use (TFU; Ghosh: its "
+                         "primary inputs) by a percentage and see every sector's output change."),
+    "sec.sim.io_model": ("模型", "Model"),
+    "sec.sim.io_model_leontief": ("Leontief 需求模型", "Leontief (demand)"),
+    "sec.sim.io_model_ghosh": ("Ghosh 供给模型", "Ghosh (supply)"),
+    "sec.sim.io_model_iim": ("不可运行性模型（IIM）", "Inoperability (IIM)"),
+    "sec.sim.io_table": ("投入产出表", "IO table"),
+    "sec.sim.io_sector": ("部门代码", "Sector code"),
+    "sec.sim.io_pct": ("变化 %", "Change %"),
+    "sec.sim.io_none": ("尚未导入投入产出表。管理员可运行 chainwatch io tables import 文件 --name 名称 导入后在此使用。",
+                        "No input–output table has been imported yet. An administrator runs chainwatch io tables "
+                        "import FILE --name NAME to make one available here."),
+    "sec.sim.io_sectors": ("各部门产出变化", "Output change by sector"),
+    "sec.sim.too_many_shocks": ("情景包含 {n} 个冲击，超过上限 {max}（设置项 sim_max_shocks）",
+                                "The scenario has {n} shocks, more than the limit of {max} (setting sim_max_shocks)"),
 }

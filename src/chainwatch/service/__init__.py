@@ -28,6 +28,7 @@ SUBSERVICES: dict[str, str] = {
     "trade": "chainwatch.service.trade:TradeService",
     "reports": "chainwatch.service.reports:ReportService",
     "users": "chainwatch.service.users:UserService",
+    "io_tables": "chainwatch.service.iotables:IOTableService",
     "parquet": "chainwatch.service.parquet:ParquetService",
     "network": "chainwatch.service.network:NetworkService",
 }

@@ -22,42 +22,63 @@ from chainwatch.analytics.shock.io import IOModel, read_table
 from chainwatch.analytics.shock.scenario import load_scenario, validate_scenario
 from chainwatch.errors import InputError, NotFound
 from chainwatch.i18n import t
+from chainwatch.service.iotables import IOTableService, valid_name
 from chainwatch.service.result import Result
 
-_IO_CACHE: dict[tuple[str, float, str, bool], IOModel] = {}
+_IO_CACHE: dict[tuple[Any, ...], IOModel] = {}
+IO_CACHE_SIZE = 4  # factorised tables kept in memory (a 5,000-sector one takes ~400 MB)
 _NET_CACHE: dict[tuple[str, str], dict[str, Any]] = {}
 MIXED_FROM = 4000  # sectors from which IO tables are factorised in mixed precision
 AFFECTED_PCT = 0.1  # an enterprise counts as affected when it loses more than 0.1 % of capacity in a month
 VIA_KEYS = {0: "shock.via.origin", 1: "shock.via.supply", 2: "shock.via.demand", 3: "shock.via.link"}
 
 
-def io_model(table: str, layout: str = "auto", domestic: bool = False, final: str | None = None,
-             output: str | None = None) -> IOModel:
-    """The model of a table file, cached per (path, mtime, layout, domestic) so its factor is reused."""
-    p = Path(table)
-    if not p.exists():
-        raise InputError("shock.io.file_missing", file=str(p))
-    key = (str(p.resolve()) + f"|{final}|{output}", p.stat().st_mtime, layout, domestic)
+def _cached_model(key: tuple[Any, ...], read: Any, domestic: bool) -> IOModel:
     if key not in _IO_CACHE:
-        kw = {k: v for k, v in (("final", final), ("output", output)) if v}
-        tab = read_table(p, layout, **kw)
+        tab = read()
+        while len(_IO_CACHE) >= IO_CACHE_SIZE:
+            _IO_CACHE.pop(next(iter(_IO_CACHE)))
         # float32 factor + float64 refinement pays off from EXIOBASE-like sizes (bench/shock_bench.py)
         _IO_CACHE[key] = IOModel(tab, domestic=domestic, precision="mixed" if tab.n >= MIXED_FROM else "double")
     return _IO_CACHE[key]
 
 
+def io_model(table: str, layout: str = "auto", domestic: bool = False, final: str | None = None,
+             output: str | None = None) -> IOModel:
+    """The model of a table *file* (command line only), cached per (path, mtime, layout, domestic)."""
+    p = Path(table)
+    if not p.exists():
+        raise InputError("shock.io.file_missing", file=str(p))
+    key = ("file", str(p.resolve()) + f"|{final}|{output}", p.stat().st_mtime, layout, domestic)
+    kw = {k: v for k, v in (("final", final), ("output", output)) if v}
+    return _cached_model(key, lambda: read_table(p, layout, **kw), domestic)
+
+
+def named_model(tables: IOTableService, name: str, layout: str = "auto", domestic: bool = False) -> IOModel:
+    """The model of a named table (stored or in ``io_tables_dir``), cached per name and version."""
+    origin, version = tables.fingerprint(name)
+    key = ("named", origin, name, version, layout, domestic)
+    return _cached_model(key, lambda: tables.load(name, layout), domestic)
+
+
 class _NoDatabase:
     """The little of the facade that IO-table models need (no database is opened)."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, settings: Any = None) -> None:
+        from chainwatch.settings import load_settings
+
         self.lang = lang
         self.scope = None
         self.actor = "cli"
         self.store = None
         self.db_path = None
+        self.settings = settings or load_settings()
 
     def meta(self, **extra: Any) -> dict[str, Any]:
-        return {"database": None, "lang": self.lang, **extra}
+        import chainwatch
+
+        return {"database": None, "lang": self.lang, "chainwatch_version": chainwatch.__version__,
+                "generated_at": datetime.now().isoformat(timespec="seconds"), **extra}
 
 
 class ShockService:
@@ -68,9 +89,18 @@ class ShockService:
         self.store = cw.store
 
     @classmethod
-    def without_database(cls, lang: str = "zh") -> ShockService:
-        """A service for :meth:`io` on table files only (no database opened)."""
-        return cls(_NoDatabase(lang))
+    def without_database(cls, lang: str = "zh", settings: Any = None) -> ShockService:
+        """A service for IO models on table files and ``io_tables_dir`` tables (no database opened)."""
+        return cls(_NoDatabase(lang, settings))
+
+    @property
+    def tables(self) -> IOTableService:
+        """The named IO tables this service may use."""
+        return IOTableService(self.cw)
+
+    def _limit(self, name: str, default: int) -> int:
+        settings = getattr(self.cw, "settings", None)
+        return int(getattr(settings, name, default) or default) if settings is not None else default
 
     # -- network from the database ------------------------------------------------------------
     def _network(self) -> dict[str, Any]:
@@ -144,10 +174,22 @@ class ShockService:
         raw, file = load_scenario(scenario)
         return validate_scenario(raw, file, self.cw.lang)
 
-    def run(self, scenario: dict[str, Any] | str | Path, save: str | None = None) -> Result:
-        """Run a scenario (mapping or file); with ``save`` store the results under that name."""
+    def run(self, scenario: dict[str, Any] | str | Path, save: str | None = None, *,
+            local_files: bool | None = None) -> Result:
+        """Run a scenario (mapping or file); with ``save`` store the results under that name.
+
+        The ``table`` of an IO scenario is the name of a stored table (``chainwatch io tables``) or of
+        one in ``io_tables_dir``. Only with ``local_files`` may it be a file path; by default that is
+        allowed for a scenario read from a file (a local user's command line) and never for a mapping
+        (what the web API receives), so a server never opens a file its client names.
+        """
+        if local_files is None:
+            local_files = not isinstance(scenario, dict)
         sc = self.validate(scenario)
-        res = self._run_io(sc) if sc["model"] != "cascade" else self._run_cascade(sc)
+        max_shocks = self._limit("sim_max_shocks", 100)
+        if len(sc["shocks"]) > max_shocks:
+            raise InputError("sec.sim.too_many_shocks", n=len(sc["shocks"]), max=max_shocks)
+        res = self._run_io(sc, local_files) if sc["model"] != "cascade" else self._run_cascade(sc)
         if save:
             self._save(save, sc, res)
             res.meta["saved_as"] = save
@@ -284,38 +326,79 @@ class ShockService:
                       text)
 
     # -- input–output --------------------------------------------------------------------------
-    def _run_io(self, sc: dict[str, Any]) -> Result:
-        model = io_model(sc["table"], sc["layout"], bool(sc.get("domestic")))
+    def _model_for(self, table: str, layout: str, domestic: bool, local_files: bool,
+                   final: str | None = None, output: str | None = None, raw: str | None = None) -> IOModel:
+        """A table file (only with ``local_files``: a local user's own file) or a named table."""
+        name = raw if raw is not None else table
+        if local_files and (Path(table).is_file() or not valid_name(name) or final or output):
+            return io_model(table, layout, domestic, final, output)
+        return named_model(self.tables, name, layout, domestic)
+
+    def _run_io(self, sc: dict[str, Any], local_files: bool = False) -> Result:
+        model = self._model_for(sc["table"], sc["layout"], bool(sc.get("domestic")), local_files,
+                                raw=sc.get("table_name"))
         tab = model.table
         vec = np.zeros(model.n)
         fixed: dict[int, float] = {}
+        pct: dict[int, float] = {}
         for sh in sc["shocks"]:
             j = tab.index_of(sh["id"])
             if "demand_change" in sh:
                 vec[j] += sh["demand_change"]
             elif "demand_change_pct" in sh:
-                base = tab.f[j] if sc["model"] != "ghosh" else tab.v[j]
-                vec[j] += base * sh["demand_change_pct"] / 100.0
+                pct[j] = pct.get(j, 0.0) + sh["demand_change_pct"]
             if sc["model"] == "iim" and sh.get("explicit_capacity"):
                 fixed[j] = 1.0 - sh["capacity_pct"] / 100.0
+        vec += self._pct_change(tab, sc["model"], pct)
         return self._io_result(sc["model"], model, vec, fixed, name=sc["name"], top=None)
+
+    @staticmethod
+    def _pct_change(tab: Any, model: str, pct: dict[int, float]) -> np.ndarray:
+        """Δ of percentage shocks: of total final use (TFU; Leontief, IIM) or primary inputs (Ghosh).
+
+        A base ≤ 0 would turn "−10 %" into an increase: refused, naming every such sector.
+        """
+        out = np.zeros(tab.n)
+        if not pct:
+            return out
+        base = tab.v if model == "ghosh" else tab.final_use
+        bad = [j for j in pct if not base[j] > 0]
+        if bad:
+            names = tab.names_zh or tab.names
+            listed = ", ".join(f"{tab.sectors[j]}" + (f" {names[j]}" if names else "") + f" ({base[j]:,.0f})"
+                               for j in bad[:10])
+            raise InputError("sec.io.pct_base_v" if model == "ghosh" else "sec.io.pct_base_tfu",
+                             sectors=listed, n=len(bad))
+        for j, p in pct.items():
+            out[j] = base[j] * p / 100.0
+        return out
 
     def io(self, model: str, table: str, shocks: dict[str, float] | None = None, *, layout: str = "auto",
            domestic: bool = False, final: str | None = None, output: str | None = None,
-           capacity: dict[str, float] | None = None, top: int | None = None) -> Result:
-        """One sector model on a table file.
+           capacity: dict[str, float] | None = None, top: int | None = None,
+           pct_shocks: dict[str, float] | None = None, local_files: bool = False) -> Result:
+        """One sector model on a named table (or, with ``local_files``, a table file).
 
         ``model``: ``leontief`` (shocks = Δf by sector code; none → multipliers), ``ghosh`` (Δv; none →
         forward linkages), ``iim`` (shocks = Δf, ``capacity`` = remaining capacity % of disabled
         sectors) or ``extract`` (hypothetical extraction of every sector, or of ``shocks`` keys).
+        ``pct_shocks`` are changes in percent of the sector's total final use (Ghosh: primary inputs).
+        Sector codes are matched as numbers too (``79`` finds ``079``).
         """
-        m = io_model(table, layout, domestic, final, output)
+        m = self._model_for(table, layout, domestic, local_files, final, output)
         vec = np.zeros(m.n)
         for code, val in (shocks or {}).items():
             vec[m.table.index_of(code)] += float(val)
+        pct: dict[int, float] = {}
+        for code, val in (pct_shocks or {}).items():
+            j = m.table.index_of(code)
+            pct[j] = pct.get(j, 0.0) + float(val)
+        if pct and model != "extract":
+            vec += self._pct_change(m.table, model, pct)
         fixed = {m.table.index_of(c): 1.0 - float(v) / 100.0 for c, v in (capacity or {}).items()}
         if model == "extract":
-            idx = [m.table.index_of(c) for c in shocks] if shocks else None
+            keys = [*(shocks or {}), *(pct_shocks or {})]
+            idx = [m.table.index_of(c) for c in keys] if keys else None
             df = m.extraction(idx)
             names = m.table.names_zh if self.cw.lang == "zh" and m.table.names_zh else m.table.names
             if names:

@@ -160,7 +160,25 @@ def simulation_options(ctx: Ctx) -> dict[str, Any]:
                      for n in graph.get("nodes", [])]
     out["segments"] = segments
     out["saved"] = section(ctx, "shock", "saved")
+    out["io_tables"] = io_tables(ctx)
     return out
+
+
+IO_TABLE_COLUMNS = ("name", "layout", "sectors", "unit", "note")
+
+
+def io_tables(ctx: Ctx) -> dict[str, Any]:
+    """The IO tables a scenario may name (``table``): name, layout, sectors, unit, note — never a path."""
+    listed = section(ctx, "io_tables", "list")
+    if "tables" in listed:
+        listed["tables"] = [{k: r.get(k) for k in IO_TABLE_COLUMNS} for r in listed["tables"]]
+    return listed
+
+
+def io_scenario(model: str, table: str, sector: str, pct: float) -> dict[str, Any]:
+    """An IO scenario from the simulation page's IO form (one sector, a percentage change)."""
+    return {"name": f"{model}:{table}:{sector} {pct:+g}%", "model": model, "table": table,
+            "shocks": [{"sector": sector, "demand_change_pct": pct}]}
 
 
 # -- warnings ---------------------------------------------------------------------------------

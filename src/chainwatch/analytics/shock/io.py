@@ -20,10 +20,12 @@ as pymrio does: their column of A is zero (1/x is set to 0 where x = 0).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,11 +82,29 @@ class IOTable:
         """Primary inputs (value added plus imports in non-competitive tables): x − 1′Z."""
         return self.x - self.Z.sum(axis=0)
 
-    def index_of(self, code: str) -> int:
+    @property
+    def final_use(self) -> np.ndarray:
+        """Total final use per sector (TFU: every final-demand column, imports not subtracted).
+
+        This is the base of ``demand_change_pct``: NBS competitive tables carry ``-IM`` among the
+        final-demand categories so that ``x = Z1 + Y1`` balances; final use is Y without it.
+        """
+        keep = [i for i, lab in enumerate(self.y_labels) if lab != "-IM"] if self.y_labels else \
+            list(range(self.Y.shape[1]))
+        return self.Y[:, keep].sum(axis=1) if keep else np.zeros(self.n)
+
+    def index_of(self, code: str | int) -> int:
+        """Position of a sector code; ``79`` finds ``079`` when the codes are numbers written with leading zeros."""
+        key = str(code).strip()
         try:
-            return self.sectors.index(str(code))
+            return self.sectors.index(key)
         except ValueError:
-            raise InputError("shock.io.unknown_sector", sector=code, source=self.source or "table") from None
+            pass
+        if key.isdigit():
+            hits = [i for i, c in enumerate(self.sectors) if c.strip().isdigit() and int(c) == int(key)]
+            if len(hits) == 1:
+                return hits[0]
+        raise InputError("shock.io.unknown_sector", sector=code, source=self.source or "table")
 
 
 def _num(frame: pd.DataFrame, file: str) -> np.ndarray:
@@ -99,25 +119,61 @@ def _num(frame: pd.DataFrame, file: str) -> np.ndarray:
     return vals.fillna(0.0).to_numpy(dtype=float)
 
 
-def _read_csv(path: str | Path) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise InputError("shock.io.file_missing", file=str(p))
-    tab = p.suffix in (".tsv", ".txt")
-    for enc in ("utf-8-sig", "gb18030"):
+@dataclass(frozen=True)
+class TableText:
+    """The text of a table file held in memory (a stored IO table); it reads like a file named ``label``.
+
+    The readers accept it wherever they accept a path, so a stored table is parsed exactly as the file
+    it was imported from, and messages name the table, never a server path.
+    """
+
+    label: str
+    text: str
+    tab: bool = False
+
+    def __str__(self) -> str:
+        return self.label
+
+
+Source = str | Path | TableText
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def decode_table(data: bytes, label: str) -> str:
+    """The text of a table file's bytes (UTF-8 with or without BOM, else GB18030)."""
+    for enc in ENCODINGS:
         try:
-            head = pd.read_csv(p, nrows=0, encoding=enc, sep="\t" if tab else ",")
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("shock.io.unreadable", file=label, detail="encoding")
+
+
+def _parse(opener: Callable[[], Any], label: str, tab: bool, encodings: Sequence[str | None]) -> pd.DataFrame:
+    sep = "\t" if tab else ","
+    for enc in encodings:
+        try:
+            head = pd.read_csv(opener(), nrows=0, encoding=enc, sep=sep)
             text_cols = {c: str for c in head.columns[:1].tolist() + ["Code", "Description", "DescriptionInChinese",
                                                                        "Origin"] if c in head.columns}
-            return pd.read_csv(p, dtype=text_cols, encoding=enc, sep="\t" if tab else ",")
+            return pd.read_csv(opener(), dtype=text_cols, encoding=enc, sep=sep)
         except UnicodeDecodeError:
             continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError("shock.io.unreadable", file=str(p), detail=str(exc).splitlines()[0]) from exc
-    raise InputError("shock.io.unreadable", file=str(p), detail="encoding")
+            raise InputError("shock.io.unreadable", file=label, detail=str(exc).splitlines()[0]) from exc
+    raise InputError("shock.io.unreadable", file=label, detail="encoding")
 
 
-def read_nbs(path: str | Path) -> IOTable:
+def _read_csv(path: Source) -> pd.DataFrame:
+    if isinstance(path, TableText):
+        return _parse(lambda: io.StringIO(path.text), path.label, path.tab, (None,))
+    p = Path(path)
+    if not p.exists():
+        raise InputError("shock.io.file_missing", file=str(p))
+    return _parse(lambda: p, str(p), p.suffix in (".tsv", ".txt"), ENCODINGS)
+
+
+def read_nbs(path: Source) -> IOTable:
     """Read an NBS national input–output table (competitive or 42-sector non-competitive layout).
 
     Competitive tables: Z is the full flow block (imports folded in), final demand Y holds every
@@ -173,7 +229,7 @@ def read_nbs(path: str | Path) -> IOTable:
                    layout="nbs")
 
 
-def read_plain(path: str | Path, final: str | Path | None = None, output: str | Path | None = None,
+def read_plain(path: Source, final: Source | None = None, output: Source | None = None,
                unit: str = "") -> IOTable:
     """Read the plain CSV layout.
 
@@ -222,7 +278,7 @@ def read_plain(path: str | Path, final: str | Path | None = None, output: str | 
     return IOTable(labels, Z, Y, x, y_labels=list(map(str, fd_cols)), unit=unit, source=file, layout="csv")
 
 
-def read_table(path: str | Path, layout: str = "auto", **kw: str | Path | None) -> IOTable:
+def read_table(path: Source, layout: str = "auto", **kw: Source | None) -> IOTable:
     """Read a table in ``layout`` ``nbs``, ``csv`` or ``auto`` (NBS when a ``Code``/``TIU`` header is present)."""
     if layout == "auto":
         head = _read_csv(path).columns

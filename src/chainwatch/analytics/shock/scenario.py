@@ -9,7 +9,8 @@ A scenario is a YAML (or JSON) mapping::
     inventory_days: 15        # default buffer of every buyer's input (cascade)
     recovery: linear          # step | linear | exponential
     recovery_months: 3
-    table: ../shared/data/china_io/china_2018_153.csv   # IO models only
+    table: nbs2018            # IO models only: a stored table (chainwatch io tables) or, on the
+                              # command line only, a table file (relative to the scenario file)
     layout: nbs               # nbs | csv | auto
     shocks:
       - enterprise: 91330200MA2XXXXXXX   # capacity of one enterprise
@@ -123,6 +124,9 @@ def validate_scenario(raw: dict[str, Any], file: str = "<scenario>", lang: str =
     io_model = sc["model"] in ("leontief", "ghosh", "iim")
     if io_model and not sc.get("table"):
         errs.append(_e(file, "top", "table", "shock.p.io_table"))
+    if sc.get("table") is not None:
+        sc["table"] = str(sc["table"])
+        sc["table_name"] = sc["table"]  # as written: a table name, or (command line only) a file path
     if sc.get("table") and file != "<scenario>" and not Path(str(sc["table"])).is_absolute():
         sc["table"] = str((Path(file).parent / str(sc["table"])).resolve())
     shocks = raw.get("shocks")

@@ -92,16 +92,20 @@ def trade_page(ctx: Viewer, period: PeriodQ = None,
 def simulation_page(ctx: Viewer) -> Response:
     opts = views.simulation_options(ctx)
     return render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data={}, o=opts,
-                  result=None, form={"rows": [], "horizon": 12, "direction": "both"})
+                  result=None, form={"rows": [], "horizon": 12, "direction": "both", "io": {}})
 
 
 TARGETS = ("country", "segment", "district", "enterprise", "supplier")
 SHOCK_ROWS = 3
 
 
+IO_MODELS = ("leontief", "ghosh", "iim")
+
+
 @router.post("/simulation")
 async def simulation_run_page(ctx: Writer) -> Response:
-    """Run the shocks of the form (up to three rows: target kind, id, remaining capacity, months, HS)."""
+    """Run the shocks of the form (up to three rows: target kind, id, remaining capacity, months, HS), or
+    the IO form (model, a named table, a sector and a percentage change)."""
     form = await ctx.request.form()
 
     def num(name: str, default: float, lo: float, hi: float) -> float:
@@ -109,7 +113,15 @@ async def simulation_run_page(ctx: Writer) -> Response:
             value = float(str(form.get(name) or default))
         except ValueError:
             value = default
-        return min(max(value, lo), hi)
+        return min(max(value, lo), hi) if value == value else default
+
+    if form.get("mode") == "io":
+        model = str(form.get("io_model") or "leontief")
+        io_form = {"model": model if model in IO_MODELS else "leontief",
+                   "table": str(form.get("io_table") or "")[:100], "sector": str(form.get("io_sector") or "")[:20],
+                   "pct": num("io_pct", -10, -100, 1000)}
+        scenario = views.io_scenario(io_form["model"], io_form["table"], io_form["sector"], io_form["pct"])
+        return await run_in_threadpool(_simulation_result, ctx, scenario, [], 12, "both", io_form)
 
     rows = []
     for i in range(SHOCK_ROWS):
@@ -124,7 +136,8 @@ async def simulation_run_page(ctx: Writer) -> Response:
     return await run_in_threadpool(_simulation_result, ctx, scenario, rows, horizon, direction)
 
 
-def _simulation_result(ctx: Writer, scenario: dict, rows: list, horizon: int, direction: str) -> Response:
+def _simulation_result(ctx: Writer, scenario: dict, rows: list, horizon: int, direction: str,
+                       io_form: dict | None = None) -> Response:
     status = 200
     try:
         result = views.run_simulation(ctx, scenario)
@@ -136,8 +149,8 @@ def _simulation_result(ctx: Writer, scenario: dict, rows: list, horizon: int, di
         result = {"unavailable": t("error.bug", ctx.lang, detail=type(exc).__name__), "key": "error.bug"}
     opts = views.simulation_options(ctx)
     response = render(ctx, "simulation.html", title_key="web.sim.title", active="simulation", data=result, o=opts,
-                      result=result, form={"rows": rows, "horizon": horizon, "direction": direction},
-                      status_code=status)
+                      result=result, form={"rows": rows, "horizon": horizon, "direction": direction,
+                                           "io": io_form or {}}, status_code=status)
     if status == 503:
         response.headers["Retry-After"] = "2"
     return response
