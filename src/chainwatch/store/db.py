@@ -48,6 +48,9 @@ class Store:
     """One open DuckDB database. Use :meth:`open`; close with :meth:`close` or a ``with`` block."""
 
     backend = "duckdb"
+    dialect = "duckdb"  # SQLGlot / Ibis dialect name of the backend
+
+    created = False  # True when :meth:`open` made a new database (``chainwatch init`` says so)
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self.con = con
@@ -63,10 +66,18 @@ class Store:
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True, read_only: bool = False,
              threads: int = 0) -> Store:
-        """Open (and migrate) the database at ``path``; ``:memory:`` gives a throw-away database."""
+        """Open (and migrate) the database at ``path``; ``:memory:`` gives a throw-away database.
+
+        A ``postgresql://user@host:port/dbname`` URL opens a :class:`~chainwatch.store.pg.PgStore`.
+        """
         spath = str(path)
+        if cls is Store and spath.lower().startswith(("postgresql://", "postgres://")):
+            from chainwatch.store.pg import PgStore
+
+            return PgStore.open(spath, create=create, read_only=read_only)
         if spath != ":memory:" and not create and not Path(spath).exists():
             raise ChainwatchError("db.missing", path=spath)
+        created = spath == ":memory:" or not Path(spath).is_file() or Path(spath).stat().st_size == 0
         if spath != ":memory:":
             Path(spath).parent.mkdir(parents=True, exist_ok=True)
             if Path(spath).is_file() and Path(spath).stat().st_size > 0:
@@ -90,6 +101,7 @@ class Store:
         except duckdb.Error:
             pass
         store = cls(con, spath)
+        store.created = created
         if not read_only:
             store.migrate()
         return store
@@ -134,8 +146,13 @@ class Store:
         return int(self.scalar("SELECT max(number) FROM schema_migration") or 0)
 
     # -- queries -------------------------------------------------------------------------------
-    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run a query and return all its rows as a DataFrame."""
+    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None, *,
+           dialect: str = "duckdb") -> pd.DataFrame:
+        """Run a query and return all its rows as a DataFrame.
+
+        ``sql`` is in the portable DuckDB subset; ``dialect=store.dialect`` marks SQL already written
+        for this backend (e.g. compiled by Ibis for it), which is run as it is.
+        """
         with self._lock:
             return self.con.execute(sql, params or []).fetchdf()
 
@@ -196,24 +213,39 @@ class Store:
 
     def cursor(self) -> Store:
         """Another handle on the same database for a concurrent user (e.g. one web request)."""
-        return type(self)(self.con.cursor(), self.path)
+        con = self.con.cursor()
+        try:  # no progress bar on stdout (it would break --format json on long queries)
+            con.execute("SET enable_progress_bar = false").fetchall()
+        except duckdb.Error:
+            pass
+        return type(self)(con, self.path)
 
     def checkpoint(self) -> None:
         """Write everything to the database file (DuckDB ``CHECKPOINT``)."""
         self.execute("CHECKPOINT")
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Run a block atomically: everything in it commits, or nothing does."""
+    def transaction(self) -> Iterator[Store]:
+        """Run a block atomically: everything in it commits, or nothing does.
+
+        Yields this store; use its methods inside the block (they run in the transaction).
+        """
         with self._lock:
             self.con.execute("BEGIN TRANSACTION")
             try:
-                yield self.con
+                yield self
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
             else:
                 self.con.execute("COMMIT")
+
+    @contextmanager
+    def import_lock(self, wait_seconds: float | None = None) -> Iterator[Store]:
+        """A transaction that holds the database's import lock (DuckDB: the process owns the file)."""
+        del wait_seconds
+        with self.transaction():
+            yield self
 
     def table_exists(self, name: str) -> bool:
         return bool(self.scalar(
@@ -222,6 +254,46 @@ class Store:
     def audit(self, actor: str, action: str, obj: str | None = None, detail: str | None = None) -> None:
         """Append one row to the audit log (every write goes through here)."""
         self.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [datetime.now(), actor, action, obj, detail])
+
+    # -- bulk transfer between databases (chainwatch store copy) --------------------------------
+    def tables(self) -> list[str]:
+        """The base tables of the database's schema (no views, no temporary tables)."""
+        return [r[0] for r in self.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' AND table_catalog = current_database() ORDER BY table_name")]
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """``(name, type)`` of the columns of ``table`` in order (types in the backend's words)."""
+        return [(str(r[0]), str(r[1])) for r in self.rows(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema() ORDER BY ordinal_position", [table])]
+
+    def export_csv(self, table: str, columns: Sequence[str], path: str | Path) -> None:
+        """Write the rows of ``table`` as headerless CSV (NULL empty, an empty text quoted)."""
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with self._lock:
+            self.con.execute(f"COPY (SELECT {cols} FROM {table}) TO '{path}' (FORMAT csv, HEADER false)").fetchall()
+
+    def import_csv(self, table: str, columns: Sequence[str], path: str | Path) -> None:
+        """Append a CSV written by :meth:`export_csv` (of either backend) to ``table``."""
+        types = dict(self.columns(table))
+        spec = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in columns) + "}"
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with self._lock:
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM read_csv('{path}', columns = {spec}, "
+                             "header = false, allow_quoted_nulls = false, auto_detect = false, "
+                             "quote = '\"', escape = '\"')").fetchall()
+
+    def sequences(self) -> dict[str, int]:
+        """Sequence name → the next value it will hand out."""
+        return {str(n): int(last) + 1 if last is not None else int(start) for n, start, last in self.rows(
+            "SELECT sequence_name, start_value, last_value FROM duckdb_sequences() "
+            "WHERE schema_name = current_schema() AND NOT temporary")}
+
+    def set_sequence(self, name: str, next_value: int) -> None:
+        """Make sequence ``name`` hand out ``next_value`` next (DuckDB: recreated, nothing depends on it)."""
+        self.execute(f"DROP SEQUENCE IF EXISTS {name}")
+        self.execute(f"CREATE SEQUENCE {name} START {int(next_value)}")
 
     def ibis(self) -> Any:
         """An Ibis DuckDB backend over this same connection (for portable analytics)."""

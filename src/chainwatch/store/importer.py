@@ -559,57 +559,69 @@ def _error_frame(store: Store, file: str) -> pd.DataFrame:
 # applying
 # --------------------------------------------------------------------------------------------
 def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportReport, actor: str,
-           source_unit: str | None) -> None:
-    con = store.con
-    batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch"))
+           source_unit: str | None, target: Store | None = None) -> None:
+    """Write the valid rows in one transaction holding the import lock.
+
+    ``store`` holds the staged rows (``_imp_stage``, ``_imp_err``); ``target`` is the database written
+    to — the same DuckDB store, or a PostgreSQL store that receives the valid rows by ``COPY`` into a
+    temporary table first (see :mod:`chainwatch.store.validator`).
+    """
+    target = target or store
     names = {c.name for c in kind.columns}
     present = [c.name for c in kind.columns if c.name in mapping] + [c for c in mapping if c not in names]
     derived = {k: v for k, v in kind.derived.items()}
-    select = ", ".join([f'"{c}"' for c in present] + [f"{expr} AS \"{name}\"" for name, expr in derived.items()])
-    where = "WHERE _row NOT IN (SELECT _row FROM _imp_err)" if report.rows_rejected else ""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _imp_valid AS SELECT {select} FROM _imp_stage {where}").fetchall()
     keys = list(kind.key)
     missing_keys = [k for k in keys if k not in present]  # optional key absent from the file (trade_flow)
-    if missing_keys:
-        extra = ", ".join(f'CAST(NULL AS VARCHAR) AS "{k}"' for k in missing_keys)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _imp_valid AS SELECT {select}, {extra} FROM _imp_stage {where}").fetchall()
+    select = ", ".join([f'"{c}"' for c in present] + [f"{expr} AS \"{name}\"" for name, expr in derived.items()]
+                       + [f'CAST(NULL AS VARCHAR) AS "{k}"' for k in missing_keys])
+    where = "WHERE _row NOT IN (SELECT _row FROM _imp_err)" if report.rows_rejected else ""
+    store.con.execute("DROP VIEW IF EXISTS _imp_valid").fetchall()
+    store.con.execute(f"CREATE TEMP VIEW _imp_valid AS SELECT {select} FROM _imp_stage {where}").fetchall()
     value_cols = [c for c in present + list(derived) if c not in keys]
     join = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
     key_text = " || '|' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in keys)
     now = datetime.now()
     tbl = kind.table
-    if value_cols:
-        changed_any = " OR ".join(f"(s.\"{c}\" IS NOT NULL AND {_differs(c, kind)})" for c in value_cols)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _imp_changed AS SELECT s.* FROM _imp_valid s JOIN {tbl} t ON {join}
-                        WHERE {changed_any}""").fetchall()
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE _imp_changed AS SELECT * FROM _imp_valid WHERE FALSE").fetchall()
-    n_existing = int(store.scalar(f"SELECT count(*) FROM _imp_valid s WHERE EXISTS (SELECT 1 FROM {tbl} t WHERE {join})"))
-    n_changed = int(store.scalar("SELECT count(*) FROM _imp_changed"))
-    n_valid = int(store.scalar("SELECT count(*) FROM _imp_valid"))
-    with store.transaction():
+    with target.import_lock() as db:
+        if db is not store:
+            from chainwatch.store.validator import ship_valid_rows
+
+            ship_valid_rows(store, db)
+        batch_id = int(db.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch"))
+        db.execute("DROP TABLE IF EXISTS _imp_changed")
+        if value_cols:
+            changed_any = " OR ".join(f"(s.\"{c}\" IS NOT NULL AND {_differs(c, kind)})" for c in value_cols)
+            db.execute(f"""CREATE TEMP TABLE _imp_changed AS SELECT s.* FROM _imp_valid s JOIN {tbl} t ON {join}
+                           WHERE {changed_any}""")
+        else:
+            db.execute("CREATE TEMP TABLE _imp_changed AS SELECT * FROM _imp_valid WHERE FALSE")
+        n_existing = int(db.scalar(f"SELECT count(*) FROM _imp_valid s WHERE EXISTS (SELECT 1 FROM {tbl} t WHERE {join})"))
+        n_changed = int(db.scalar("SELECT count(*) FROM _imp_changed"))
+        n_valid = int(db.scalar("SELECT count(*) FROM _imp_valid"))
         for c in value_cols:
-            con.execute(f"""INSERT INTO value_revision SELECT ?, {key_text}, ?, CAST(t."{c}" AS VARCHAR),
-                            CAST(s."{c}" AS VARCHAR), t.batch_id, ?, ? FROM _imp_changed s JOIN {tbl} t ON {join}
-                            WHERE s."{c}" IS NOT NULL AND {_differs(c, kind)} """,
-                        [kind.name, c, batch_id, now]).fetchall()
+            db.execute(f"""INSERT INTO value_revision SELECT CAST(? AS VARCHAR), {key_text}, CAST(? AS VARCHAR),
+                           CAST(t."{c}" AS VARCHAR), CAST(s."{c}" AS VARCHAR), t.batch_id, ?, ?
+                           FROM _imp_changed s JOIN {tbl} t ON {join}
+                           WHERE s."{c}" IS NOT NULL AND {_differs(c, kind)} """,
+                       [kind.name, c, batch_id, now])
         if n_changed:
             sets = ", ".join(f'"{c}" = coalesce(s."{c}", t."{c}")' for c in value_cols)
-            con.execute(f"UPDATE {tbl} AS t SET {sets}, batch_id = ? FROM _imp_changed s WHERE {join}", [batch_id]).fetchall()
-        cols = present + list(derived) + [k for k in keys if k not in present]
+            db.execute(f"UPDATE {tbl} AS t SET {sets}, batch_id = ? FROM _imp_changed s WHERE {join}", [batch_id])
+        cols = present + list(derived) + missing_keys
         col_list = ", ".join(f'"{c}"' for c in cols)
-        con.execute(f"""INSERT INTO {tbl} ({col_list}, batch_id) SELECT {', '.join(f's."{c}"' for c in cols)}, ?
-                        FROM _imp_valid s WHERE NOT EXISTS (SELECT 1 FROM {tbl} t WHERE {join})""", [batch_id]).fetchall()
+        db.execute(f"""INSERT INTO {tbl} ({col_list}, batch_id) SELECT {', '.join(f's."{c}"' for c in cols)}, ?
+                       FROM _imp_valid s WHERE NOT EXISTS (SELECT 1 FROM {tbl} t WHERE {join})""", [batch_id])
         report.rows_inserted = n_valid - n_existing
         report.rows_revised = n_changed
         report.rows_unchanged = n_existing - n_changed
         report.batch_id = batch_id
-        con.execute("INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [batch_id, kind.name, report.file, report.sha256, now, actor, source_unit, report.rows_total,
-                     report.rows_accepted, report.rows_rejected, report.rows_inserted, report.rows_revised,
-                     report.rows_unchanged]).fetchall()
-        con.execute("INSERT INTO audit_log VALUES (?, ?, 'import', ?, ?)",
-                    [now, actor, f"{kind.name}:{report.file}", json.dumps(report.as_dict(), ensure_ascii=False)]).fetchall()
+        db.execute("INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [batch_id, kind.name, report.file, report.sha256, now, actor, source_unit, report.rows_total,
+                    report.rows_accepted, report.rows_rejected, report.rows_inserted, report.rows_revised,
+                    report.rows_unchanged])
+        db.execute("INSERT INTO audit_log VALUES (?, ?, 'import', ?, ?)",
+                   [now, actor, f"{kind.name}:{report.file}", json.dumps(report.as_dict(), ensure_ascii=False)])
+        db.execute("DROP TABLE IF EXISTS _imp_changed")
 
 
 def _differs(column: str, kind: Kind) -> str:
@@ -622,12 +634,23 @@ def _differs(column: str, kind: Kind) -> str:
 
 
 def _run(store: Store, kind_name: str, loader: Any, *, file: str, sha256: str, unit: str | None, actor: str,
-         skip_invalid: bool, dry_run: bool) -> ImportReport:
+         skip_invalid: bool, dry_run: bool, target: Store | None = None) -> ImportReport:
+    """Stage, validate and apply one file; ``loader(store)`` reads it into ``_imp_src``.
+
+    On a server database (PostgreSQL) the same bulk validation runs in an in-process DuckDB holding
+    copies of the reference tables, and only the valid rows travel to the server (``target``).
+    """
     kind = get_kind(kind_name)
+    if store.backend != "duckdb":
+        from chainwatch.store.validator import validator_for
+
+        with validator_for(store, kind) as local:
+            return _run(local, kind_name, loader, file=file, sha256=sha256, unit=unit, actor=actor,
+                        skip_invalid=skip_invalid, dry_run=dry_run, target=store)
     report = ImportReport(kind=kind.name, file=file, sha256=sha256, dry_run=dry_run)
     with store._lock:
         try:
-            headers = loader()
+            headers = loader(store)
             report.rows_total = int(store.scalar("SELECT count(*) FROM _imp_src"))
             if report.rows_total == 0:
                 raise InputError("import.empty", file=file)
@@ -647,7 +670,7 @@ def _run(store: Store, kind_name: str, loader: Any, *, file: str, sha256: str, u
                 exc.report = report  # type: ignore[attr-defined]
                 raise exc
             if not dry_run and report.rows_accepted:
-                _apply(store, kind, mapping, report, actor, unit)
+                _apply(store, kind, mapping, report, actor, unit, target)
             return report
         finally:
             _drop_temp(store, ("_imp_valid", "_imp_src", "_imp_raw", "_imp_stage", "_imp_err", "_imp_changed"))
@@ -678,9 +701,9 @@ def import_file(store: Store, path: str | Path, kind: str, *, encoding: str | No
         raise InputError("import.file_missing", file=str(path))
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        loader = lambda: _load_csv(store, p, encoding)  # noqa: E731
+        loader = lambda s: _load_csv(s, p, encoding)  # noqa: E731
     elif suffix in (".xlsx", ".xlsm"):
-        loader = lambda: _load_xlsx(store, p)  # noqa: E731
+        loader = lambda s: _load_xlsx(s, p)  # noqa: E731
     else:
         raise InputError("import.bad_format", file=p.name)
     return _run(store, kind, loader, file=p.name, sha256=file_sha256(p), unit=unit, actor=actor,
@@ -691,7 +714,7 @@ def import_frame(store: Store, kind: str, df: pd.DataFrame, *, source_name: str,
                  actor: str = "api", skip_invalid: bool = False, dry_run: bool = False) -> ImportReport:
     """Validate and import a DataFrame whose columns are the kind's names or labels."""
     sha = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).values.tobytes()).hexdigest()
-    return _run(store, kind, lambda: _load_frame(store, df), file=source_name, sha256=sha, unit=unit, actor=actor,
+    return _run(store, kind, lambda s: _load_frame(s, df), file=source_name, sha256=sha, unit=unit, actor=actor,
                 skip_invalid=skip_invalid, dry_run=dry_run)
 
 

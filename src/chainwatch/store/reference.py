@@ -130,9 +130,10 @@ def seed_reference(store: Store) -> None:
             columns=["group_id", "name_zh", "name_en", "member", "basis", "as_of", "editable"]),
     }
     frames["region"]["name_en"] = frames["region"]["code"].map(REGION_EN)
+    frames["partner_group"]["as_of"] = pd.to_datetime(frames["partner_group"]["as_of"]).dt.date
     for table, frame in frames.items():
         cols = ", ".join(frame.columns)
         with store.registered("_seed", frame):
-            store.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _seed")
+            store.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _seed ON CONFLICT DO NOTHING")
     store.executemany("UPDATE region SET name_en = ? WHERE code = ? AND name_en IS NULL",
                     [(en, code) for code, en in REGION_EN.items()])
