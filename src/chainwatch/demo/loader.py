@@ -110,17 +110,11 @@ def load(store: Store, data: DemoData, progress: Callable[[str, int, int], None]
         rows[kind] = report.rows_accepted
     t0 = time.perf_counter()
     with store.transaction() as con:
-        con.execute("DELETE FROM demo_truth_enterprise").fetchall()
-        con.execute("DELETE FROM demo_truth_segment").fetchall()
-        con.execute("DELETE FROM demo_info").fetchall()
-        con.register("_demo_te", data.truth_enterprise)
-        con.execute("INSERT INTO demo_truth_enterprise (uscc, kind, start_period, detail) "
-                    "SELECT uscc, kind, start_period, detail FROM _demo_te").fetchall()
-        con.unregister("_demo_te")
-        con.register("_demo_ts", data.truth_segment)
-        con.execute("INSERT INTO demo_truth_segment (segment_id, kind, detail) "
-                    "SELECT segment_id, kind, detail FROM _demo_ts").fetchall()
-        con.unregister("_demo_ts")
+        con.execute("DELETE FROM demo_truth_enterprise")
+        con.execute("DELETE FROM demo_truth_segment")
+        con.execute("DELETE FROM demo_info")
+        con.insert_df("demo_truth_enterprise", data.truth_enterprise, ["uscc", "kind", "start_period", "detail"])
+        con.insert_df("demo_truth_segment", data.truth_segment, ["segment_id", "kind", "detail"])
         con.executemany("INSERT INTO demo_info (key, value) VALUES (?, ?)",
                         [*data.info.items(), ("status", "complete")])
     store.audit("demo", "demo.build", source, json.dumps({"rows": rows}, ensure_ascii=False))

@@ -78,7 +78,7 @@ def summary(cw: Any, report: BuildReport | None = None) -> Result:
         pass
     text.append(t("demo.truth", lang, troubled=troubled, fragile=seg_truth.get("single_local_supplier", 0),
                   missing=seg_truth.get("missing_link", 0), leaders=truth.get("chain_leader", 0)))
-    text.append(t("demo.next", lang, period=period, path=cw.db_path))
+    text.append(t("demo.next", lang, period=period, path=cw.store.display_name))
     meta = cw.meta(command="demo", synthetic=True, label=t("demo.label", lang), seed=int(info.get("seed", 0)),
                    enterprises=int(info.get("enterprises", 0)), period=period, ytd_label=label,
                    n_above_size_reporting=head.attrs.get("n_enterprises"), units={"money": "万元"},

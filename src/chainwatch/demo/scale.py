@@ -234,7 +234,8 @@ def build_benchmark_db(path: str | Path, n_enterprises: int = 200_000, n_months:
                 progress(n_blocks + k, n_blocks * 2)
         info = {"synthetic": "true", "kind": "benchmark", "seed": str(seed), "enterprises": str(n_enterprises),
                 "months": str(n_months), "start": start}
-        con.executemany("INSERT OR REPLACE INTO demo_info (key, value) VALUES (?, ?)", list(info.items()))
+        con.executemany("INSERT INTO demo_info (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                        "SET value = excluded.value", list(info.items()))
         counts = {t: int(store.scalar(f"SELECT count(*) FROM {t}")) for t in
                   ("enterprise", "enterprise_scope", "segment_enterprise", "monthly_value", "segment")}
         con.checkpoint()

@@ -81,7 +81,7 @@ class Chainwatch:
 
         import chainwatch
 
-        return {"database": self.db_path, "lang": self.lang, "chainwatch_version": chainwatch.__version__,
+        return {"database": self.store.display_name, "lang": self.lang, "chainwatch_version": chainwatch.__version__,
                 "generated_at": datetime.now().isoformat(timespec="seconds"), **extra}
 
 

@@ -461,8 +461,8 @@ class ChainsService:
         exists = bool(self.store.scalar("SELECT count(*) FROM chain WHERE chain_id = ?", [cid]))
         same = exists and dump_chain_map(self.chain_map(cid)) == dump_chain_map(cm)
         now = datetime.now()
-        with self.store.transaction() as con:
-            batch = int(con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch").fetchall()[0][0])
+        with self.store.import_lock() as con:
+            batch = int(con.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch"))
             con.execute("INSERT INTO import_batch VALUES (?, 'chain_map', ?, ?, ?, ?, NULL, ?, ?, 0, ?, ?, ?)",
                         [batch, source, sha256, now, self.cw.actor, n, n, 0 if same else n,
                          n if exists and not same else 0, n if same else 0])
@@ -471,35 +471,26 @@ class ChainsService:
                          f"{source}: {len(segs)} segments, {len(cm.edges)} edges" + (" (unchanged)" if same else "")])
             if same:
                 return batch
-            old = [r[0] for r in con.execute("SELECT segment_id FROM segment WHERE chain_id = ?", [cid]).fetchall()]
+            old = [r[0] for r in con.rows("SELECT segment_id FROM segment WHERE chain_id = ?", [cid])]
             ids = sorted(set(old) | set(segs["segment_id"]))
+            marks = ", ".join("?" for _ in ids)
             for table in ("segment_product", "segment_enterprise", "segment_weight"):
-                con.execute(f"DELETE FROM {table} WHERE segment_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+                con.execute(f"DELETE FROM {table} WHERE segment_id IN ({marks})", ids)
             con.execute("DELETE FROM segment_edge WHERE chain_id = ?", [cid])
             con.execute("DELETE FROM segment WHERE chain_id = ?", [cid])
             con.execute("DELETE FROM chain WHERE chain_id = ?", [cid])
             con.execute("INSERT INTO chain (chain_id, name_zh, name_en, cluster_id, batch_id) VALUES (?, ?, ?, ?, ?)",
                         [cid, cm.chain["name_zh"], cm.chain.get("name_en"), cm.chain.get("cluster_id"), batch])
-            frames = {
-                "_cw_seg": segs[["segment_id", "name_zh", "name_en", "position"]].assign(chain_id=cid),
-                "_cw_edge": cm.edges.assign(chain_id=cid),
-                "_cw_prod": cm.products.astype(str),
-                "_cw_mem": cm.members.assign(is_main=cm.members["is_main"].astype(bool)),
-                "_cw_w": segs.loc[segs["weight"].notna(), ["segment_id", "weight"]].astype({"weight": float}),
-            }
-            for name, frame in frames.items():
-                con.register(name, frame)
-            con.execute("""INSERT INTO segment (segment_id, chain_id, name_zh, name_en, position, batch_id)
-                           SELECT segment_id, chain_id, name_zh, name_en, position, ? FROM _cw_seg""", [batch])
-            con.execute("""INSERT INTO segment_edge (chain_id, from_segment, to_segment, batch_id)
-                           SELECT chain_id, from_segment, to_segment, ? FROM _cw_edge""", [batch])
-            con.execute("""INSERT INTO segment_product (segment_id, hs_code, batch_id)
-                           SELECT segment_id, hs_code, ? FROM _cw_prod""", [batch])
-            con.execute("""INSERT INTO segment_enterprise (segment_id, uscc, is_main, batch_id)
-                           SELECT segment_id, uscc, is_main, ? FROM _cw_mem""", [batch])
-            con.execute("INSERT INTO segment_weight SELECT segment_id, weight FROM _cw_w")
-            for name in frames:
-                con.unregister(name)
+            member = cm.members.assign(is_main=cm.members["is_main"].astype(bool))
+            con.insert_df("segment", segs[["segment_id", "name_zh", "name_en", "position"]].assign(
+                chain_id=cid, batch_id=batch), ["segment_id", "chain_id", "name_zh", "name_en", "position", "batch_id"])
+            con.insert_df("segment_edge", cm.edges.assign(chain_id=cid, batch_id=batch),
+                          ["chain_id", "from_segment", "to_segment", "batch_id"])
+            con.insert_df("segment_product", cm.products.astype(str).assign(batch_id=batch),
+                          ["segment_id", "hs_code", "batch_id"])
+            con.insert_df("segment_enterprise", member.assign(batch_id=batch), ["segment_id", "uscc", "is_main", "batch_id"])
+            con.insert_df("segment_weight", segs.loc[segs["weight"].notna(), ["segment_id", "weight"]].astype(
+                {"weight": float}), ["segment_id", "weight"])
         self._invalidate()
         return batch
 
@@ -598,9 +589,9 @@ class ChainsService:
                 raise InputError("chains.bn.bad_uscc", value=e)
         now = datetime.now()
         with self.store.transaction() as con:
-            n = con.execute("SELECT count(*) FROM bottleneck_item").fetchall()[0][0]
+            n = con.scalar("SELECT count(*) FROM bottleneck_item")
             item_id = f"BN-{n + 1:04d}"
-            while con.execute("SELECT count(*) FROM bottleneck_item WHERE item_id = ?", [item_id]).fetchall()[0][0]:
+            while con.scalar("SELECT count(*) FROM bottleneck_item WHERE item_id = ?", [item_id]):
                 n += 1
                 item_id = f"BN-{n + 1:04d}"
             con.execute("""INSERT INTO bottleneck_item (item_id, title, title_en, kind, chain_id, segment_id, description,
@@ -672,7 +663,8 @@ class ChainsService:
                 con.execute("INSERT INTO bottleneck_history VALUES (?, ?, ?, ?, ?, ?, ?)",
                             [item_id, now, self.cw.actor, k, ov, nv, note])
             for e in ents:
-                con.execute("INSERT OR IGNORE INTO bottleneck_enterprise VALUES (?, ?, 'participant')", [item_id, e])
+                con.execute("INSERT INTO bottleneck_enterprise VALUES (?, ?, 'participant') ON CONFLICT DO NOTHING",
+                            [item_id, e])
                 con.execute("INSERT INTO bottleneck_history VALUES (?, ?, ?, 'enterprise', NULL, ?, ?)",
                             [item_id, now, self.cw.actor, e, note])
             if note and not diff and not ents:
@@ -705,7 +697,8 @@ class ChainsService:
                                      i.priority, i.target_date, i.updated_at,
                                      (SELECT count(*) FROM bottleneck_enterprise b WHERE b.item_id = i.item_id) AS n_enterprises
                               FROM bottleneck_item i
-                              WHERE (? IS NULL OR i.status = ?) AND (? IS NULL OR i.chain_id = ?)
+                              WHERE (CAST(? AS VARCHAR) IS NULL OR i.status = ?)
+                                AND (CAST(? AS VARCHAR) IS NULL OR i.chain_id = ?)
                               ORDER BY i.item_id""", [status, status, chain_id, chain_id])
         df = self._items_frame(df).drop(columns=["title_en"])
         return Result("bottleneck.list", meta=self.cw.meta(status=status, chain=chain_id), tables={"items": df})
@@ -801,10 +794,9 @@ class ChainsService:
         existing = set(self.store.df("SELECT ext_id FROM invest_directory")["ext_id"])
         n_new = int((~new["ext_id"].isin(existing)).sum())
         with self.store.transaction() as con:
-            con.register("_cw_dir", new)
-            con.execute("DELETE FROM invest_directory WHERE ext_id IN (SELECT ext_id FROM _cw_dir)")
-            con.execute("INSERT INTO invest_directory BY NAME SELECT * FROM _cw_dir")
-            con.unregister("_cw_dir")
+            with con.registered("_cw_dir", new[["ext_id"]]):
+                con.execute("DELETE FROM invest_directory WHERE ext_id IN (SELECT ext_id FROM _cw_dir)")
+            con.insert_df("invest_directory", new)
             con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
                         [datetime.now(), self.cw.actor, "chains.directory_import", p.name, f"{len(new)} rows"])
         counts = {"file": p.name, "n": len(new), "new": n_new, "updated": len(new) - n_new}

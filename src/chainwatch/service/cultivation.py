@@ -95,19 +95,22 @@ class CultivationService:
             f"SELECT e.uscc, e.name, e.district, coalesce(r.name, e.district) AS district_name, e.industry "
             f"FROM enterprise e LEFT JOIN region r ON r.code = e.district WHERE {where} ORDER BY e.uscc", params)
         ids = ent["uscc"].tolist()
-        self.store.execute("CREATE OR REPLACE TEMP TABLE _cw_cult_ids (uscc VARCHAR)")
-        if ids:
-            with self.store.registered("_cw_cult_ids_df", pd.DataFrame({"uscc": ids})):
-                self.store.execute("INSERT INTO _cw_cult_ids SELECT uscc FROM _cw_cult_ids_df")
-        annual = self.store.df("SELECT a.* EXCLUDE (batch_id) FROM enterprise_annual a JOIN _cw_cult_ids i "
-                               "USING (uscc) WHERE a.year <= ?", [d.year])
-        titles = self.store.df("SELECT t.uscc, t.title, t.valid_from, t.valid_to, t.category FROM enterprise_title t "
-                               "JOIN _cw_cult_ids i USING (uscc)")
         name = "c.name_zh" if self.cw.lang == "zh" else "coalesce(c.name_en, c.name_zh)"
-        chains = self.store.df(
-            f"SELECT DISTINCT se.uscc, s.chain_id, {name} AS chain_name FROM segment_enterprise se "
-            "JOIN segment s ON s.segment_id = se.segment_id JOIN chain c ON c.chain_id = s.chain_id "
-            "JOIN _cw_cult_ids i ON i.uscc = se.uscc")
+        with self.store.locked():  # one connection: the temporary table is visible to every query
+            self.store.execute("DROP TABLE IF EXISTS _cw_cult_ids")
+            self.store.execute("CREATE TEMP TABLE _cw_cult_ids (uscc VARCHAR)")
+            if ids:
+                with self.store.registered("_cw_cult_ids_df", pd.DataFrame({"uscc": ids})):
+                    self.store.execute("INSERT INTO _cw_cult_ids SELECT uscc FROM _cw_cult_ids_df")
+            annual = self.store.df("SELECT a.* FROM enterprise_annual a JOIN _cw_cult_ids i "
+                                   "USING (uscc) WHERE a.year <= ?", [d.year]).drop(columns=["batch_id"])
+            titles = self.store.df("SELECT t.uscc, t.title, t.valid_from, t.valid_to, t.category FROM enterprise_title t "
+                                   "JOIN _cw_cult_ids i USING (uscc)")
+            chains = self.store.df(
+                f"SELECT DISTINCT se.uscc, s.chain_id, {name} AS chain_name FROM segment_enterprise se "
+                "JOIN segment s ON s.segment_id = se.segment_id JOIN chain c ON c.chain_id = s.chain_id "
+                "JOIN _cw_cult_ids i ON i.uscc = se.uscc")
+            self.store.execute("DROP TABLE IF EXISTS _cw_cult_ids")
         return {"enterprise": ent, "annual": annual, "title": titles, "chains": chains}
 
     def _run(self, d: date, application: str, tiers: tuple[str, ...], settings: dict[str, Any],

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from chainwatch.i18n import t
 from chainwatch.service.result import Result
+from chainwatch.store import Store
 from chainwatch.store.importer import ImportReport, import_file, import_frame
 from chainwatch.store.kinds import KINDS, LOAD_ORDER
 from chainwatch.store.templates import write_template
@@ -78,6 +80,25 @@ class DataService:
             sql += " AND r.key = ?"
             params.append(key)
         return self.store.df(sql + " ORDER BY r.revised_at", params)
+
+    def copy_to(self, target: str, *, replace: bool = False) -> Result:
+        """Copy this whole database into ``target`` (a DuckDB file or a PostgreSQL URL).
+
+        Table ``tables``: table, rows; table ``sequences``: sequence, next_value. The target gets every
+        row in one transaction (see :mod:`chainwatch.store.copy`).
+        """
+        from chainwatch.store.copy import copy_database
+
+        with Store.open(target) as dst:
+            report = copy_database(self.store, dst, replace=replace)
+            dst.audit(self.cw.actor, "store.copy", report.source,
+                      f"{sum(x['rows'] for x in report.tables)} rows in {len(report.tables)} tables")
+        seqs = [{"sequence": k, "next_value": v} for k, v in sorted(report.sequences.items())]
+        meta = self.cw.meta(source=report.source, target=report.target, seconds=round(report.seconds, 2),
+                            rows=sum(x["rows"] for x in report.tables))
+        return Result("store copy", meta, {"tables": report.tables, "sequences": seqs},
+                      [t("store.copy_done", self.cw.lang, source=report.source, target=report.target,
+                         tables=len(report.tables), rows=meta["rows"], seconds=meta["seconds"])])
 
     def info(self) -> Result:
         periods = self.periods()

@@ -197,40 +197,43 @@ class PolicyService:
         ent = self.store.df(f"SELECT e.uscc, e.name, e.district, coalesce(r.name, e.district) AS district_name, "
                             f"e.industry, e.division, e.section FROM enterprise e LEFT JOIN region r "
                             f"ON r.code = e.district WHERE {where} ORDER BY e.uscc", params)
-        self.store.execute("CREATE OR REPLACE TEMP TABLE _cw_pol_ids (uscc VARCHAR)")
-        with self.store.registered("_cw_pol_ids_df", ent[["uscc"]]):
-            self.store.execute("INSERT INTO _cw_pol_ids SELECT uscc FROM _cw_pol_ids_df")
-        monthly = self.store.df(
-            """SELECT v.uscc,
-                 sum(revenue) FILTER (WHERE year = $y AND month <= $m) AS revenue_cur,
-                 sum(revenue) FILTER (WHERE year = $y - 1 AND month <= $m) AS revenue_prev,
-                 sum(gross_output) FILTER (WHERE year = $y AND month <= $m) AS output_cur,
-                 sum(gross_output) FILTER (WHERE year = $y - 1 AND month <= $m) AS output_prev,
-                 sum(total_profit) FILTER (WHERE year = $y AND month <= $m) AS profit_cur,
-                 sum(total_profit) FILTER (WHERE year = $y - 1 AND month <= $m) AS profit_prev,
-                 sum(export_value) FILTER (WHERE year = $y AND month <= $m) AS export_cur,
-                 sum(export_value) FILTER (WHERE year = $y - 1 AND month <= $m) AS export_prev,
-                 sum(revenue) FILTER (WHERE (year = $y AND month <= $m) OR (year = $y - 1 AND month > $m)) AS revenue_12m,
-                 max(employees) FILTER (WHERE year = $y AND month = $m) AS employees
-               FROM monthly_value v JOIN _cw_pol_ids i ON i.uscc = v.uscc
-               WHERE year IN ($y, $y - 1) GROUP BY v.uscc""", {"y": y, "m": m})
-        scope = self.store.df("SELECT s.uscc, s.year, s.above_size FROM enterprise_scope s JOIN _cw_pol_ids i "
-                              "ON i.uscc = s.uscc WHERE s.year IN (?, ?)", [y, y - 1])
-        members = self.store.df("SELECT se.uscc, s.chain_id, se.segment_id FROM segment_enterprise se "
-                                "JOIN segment s ON s.segment_id = se.segment_id JOIN _cw_pol_ids i ON i.uscc = se.uscc")
-        warnings = None
-        if self.store.table_exists("warning"):
-            warnings = self.store.df(
-                "SELECT subject_id AS uscc, count(*) AS open_warnings FROM warning WHERE subject_level = 'enterprise' "
-                "AND grade > 0 AND state NOT IN ('resolved', 'no_impact') GROUP BY subject_id")
-        ann = None
-        if annual:
-            as_of = date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)
-            rows = self.store.df("SELECT a.* EXCLUDE (batch_id) FROM enterprise_annual a JOIN _cw_pol_ids i "
-                                 "ON i.uscc = a.uscc WHERE a.year <= ?", [as_of.year])
-            titles = self.store.df("SELECT t.uscc, t.title, t.valid_from, t.valid_to, t.category FROM enterprise_title t "
-                                   "JOIN _cw_pol_ids i ON i.uscc = t.uscc")
-            ann, _notes = build_inputs(ent, rows, titles, as_of, load_settings())
+        with self.store.locked():  # one connection: the temporary table is visible to every query
+            self.store.execute("DROP TABLE IF EXISTS _cw_pol_ids")
+            self.store.execute("CREATE TEMP TABLE _cw_pol_ids (uscc VARCHAR)")
+            with self.store.registered("_cw_pol_ids_df", ent[["uscc"]]):
+                self.store.execute("INSERT INTO _cw_pol_ids SELECT uscc FROM _cw_pol_ids_df")
+            monthly = self.store.df(
+                """SELECT v.uscc,
+                     sum(revenue) FILTER (WHERE year = {y} AND month <= {m}) AS revenue_cur,
+                     sum(revenue) FILTER (WHERE year = {y} - 1 AND month <= {m}) AS revenue_prev,
+                     sum(gross_output) FILTER (WHERE year = {y} AND month <= {m}) AS output_cur,
+                     sum(gross_output) FILTER (WHERE year = {y} - 1 AND month <= {m}) AS output_prev,
+                     sum(total_profit) FILTER (WHERE year = {y} AND month <= {m}) AS profit_cur,
+                     sum(total_profit) FILTER (WHERE year = {y} - 1 AND month <= {m}) AS profit_prev,
+                     sum(export_value) FILTER (WHERE year = {y} AND month <= {m}) AS export_cur,
+                     sum(export_value) FILTER (WHERE year = {y} - 1 AND month <= {m}) AS export_prev,
+                     sum(revenue) FILTER (WHERE (year = {y} AND month <= {m}) OR (year = {y} - 1 AND month > {m})) AS revenue_12m,
+                     max(employees) FILTER (WHERE year = {y} AND month = {m}) AS employees
+                   FROM monthly_value v JOIN _cw_pol_ids i ON i.uscc = v.uscc
+                   WHERE year IN ({y}, {y} - 1) GROUP BY v.uscc""".format(y=int(y), m=int(m)))
+            scope = self.store.df("SELECT s.uscc, s.year, s.above_size FROM enterprise_scope s JOIN _cw_pol_ids i "
+                                  "ON i.uscc = s.uscc WHERE s.year IN (?, ?)", [y, y - 1])
+            members = self.store.df("SELECT se.uscc, s.chain_id, se.segment_id FROM segment_enterprise se "
+                                    "JOIN segment s ON s.segment_id = se.segment_id JOIN _cw_pol_ids i ON i.uscc = se.uscc")
+            warnings = None
+            if self.store.table_exists("warning"):
+                warnings = self.store.df(
+                    "SELECT subject_id AS uscc, count(*) AS open_warnings FROM warning WHERE subject_level = 'enterprise' "
+                    "AND grade > 0 AND state NOT IN ('resolved', 'no_impact') GROUP BY subject_id")
+            ann = None
+            if annual:
+                as_of = date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)
+                rows = self.store.df("SELECT a.* FROM enterprise_annual a JOIN _cw_pol_ids i "
+                                     "ON i.uscc = a.uscc WHERE a.year <= ?", [as_of.year]).drop(columns=["batch_id"])
+                titles = self.store.df("SELECT t.uscc, t.title, t.valid_from, t.valid_to, t.category FROM enterprise_title t "
+                                       "JOIN _cw_pol_ids i ON i.uscc = t.uscc")
+                ann, _notes = build_inputs(ent, rows, titles, as_of, load_settings())
+            self.store.execute("DROP TABLE IF EXISTS _cw_pol_ids")
         inp = policy_inputs(ent, monthly, scope, ann, members, warnings, ref_year=y)
         self._inputs[key] = (inp, ent)
         return inp, ent

@@ -59,7 +59,6 @@ class RiskService:
     def __init__(self, cw: Any) -> None:
         self.cw = cw
         self.store = cw.store
-        self.store.execute("SET enable_progress_bar = false")  # keep stdout clean for --format json
 
     # -- rules ------------------------------------------------------------------------------------
     def ruleset(self, rules_file: str | Path | None = None) -> RuleSet:
@@ -90,9 +89,10 @@ class RiskService:
         hi = str(p if p.month > 2 else Period(p.year, 2))
         con = self.store
         with con.locked():
-            con.execute("""CREATE OR REPLACE TEMP TABLE _risk_ent AS
+            con.execute("DROP TABLE IF EXISTS _risk_ent")
+            con.execute("""CREATE TEMP TABLE _risk_ent AS
                            SELECT uscc, (row_number() OVER (ORDER BY uscc) - 1)::INTEGER AS ei
-                           FROM (SELECT DISTINCT uscc FROM monthly_value WHERE period >= ? AND period <= ?)""",
+                           FROM (SELECT DISTINCT uscc FROM monthly_value WHERE period >= ? AND period <= ?) d""",
                         [lo, hi])
             try:
                 ent = con.numpy("""SELECT e.uscc, coalesce(x.name, '') AS name, coalesce(x.district, '') AS district,
@@ -219,10 +219,10 @@ class RiskService:
                    SELECT hs_code, year * 11 + greatest(month, 2) - 2 AS col,
                           sum(CASE WHEN flow = 'import' THEN value ELSE 0 END) AS imp,
                           sum(CASE WHEN flow = 'export' THEN value ELSE 0 END) AS exp
-                   FROM trade_flow WHERE period >= ? AND uscc IS {'NOT ' if by_firm else ''}NULL GROUP BY ALL)
+                   FROM trade_flow WHERE period >= ? AND uscc IS {'NOT ' if by_firm else ''}NULL GROUP BY 1, 2)
                SELECT sp.segment_id, agg.col, sum(agg.imp) AS imp, sum(agg.exp) AS exp
                FROM agg JOIN segment_product sp ON left(agg.hs_code, length(sp.hs_code)) = sp.hs_code
-               GROUP BY ALL""", [lo])
+               GROUP BY 1, 2""", [lo])
         seg_ids = inputs.groups["segment"].ids
         if not len(tr):
             inputs.notes.append("no_trade")
@@ -324,7 +324,7 @@ class RiskService:
                 """SELECT w.id, w.kind, w.rule_id, w.subject_id, w.state, w.grade, w.peak_grade, w.period,
                           w.resolved_period, w.first_period
                    FROM warning w JOIN (SELECT kind, rule_id, subject_id, max(id) AS id FROM warning
-                                        GROUP BY ALL) m USING (id)""")
+                                        GROUP BY kind, rule_id, subject_id) m USING (id)""")
             f = firings.copy()
             f["evidence"] = [self._evidence(r, rules[r["rule_id"]], period, rs) for r in f.to_dict("records")]
             key = ["kind", "rule_id", "subject_id"]
@@ -339,7 +339,7 @@ class RiskService:
             # --- new warnings
             new = f[f["action"] == "create"].copy()
             if len(new):
-                ids = con.numpy("SELECT nextval('warning_seq') FROM range(?)", [len(new)])
+                ids = con.numpy("SELECT nextval('warning_seq') FROM generate_series(1, ?)", [len(new)])
                 new["id"] = np.asarray(list(ids.values())[0], dtype=np.int64)
                 new["due_at"] = [date.today() + timedelta(days=rs.sla_days.get(LEVELS[int(g)], 10))
                                  for g in new["grade"]]
@@ -392,11 +392,13 @@ class RiskService:
                                      "grade": active["grade"].astype(int),
                                      "value": pd.to_numeric(active["value"], errors="coerce"), "run_id": run_id})
                 with con.registered("_risk_hist", hist):
-                    con.execute("INSERT OR REPLACE INTO warning_period SELECT * FROM _risk_hist")
+                    con.execute("INSERT INTO warning_period SELECT * FROM _risk_hist ON CONFLICT (warning_id, period) "
+                                "DO UPDATE SET grade = excluded.grade, value = excluded.value, run_id = excluded.run_id")
             if len(cleared):
                 with con.registered("_risk_clr2", pd.DataFrame({"warning_id": cleared["id"].astype(np.int64)})):
-                    con.execute("INSERT OR REPLACE INTO warning_period SELECT warning_id, ?, 0, NULL, ? FROM _risk_clr2",
-                                [period, run_id])
+                    con.execute("INSERT INTO warning_period SELECT warning_id, ?, 0, NULL, ? FROM _risk_clr2 "
+                                "ON CONFLICT (warning_id, period) DO UPDATE SET grade = excluded.grade, "
+                                "value = excluded.value, run_id = excluded.run_id", [period, run_id])
             events: list[dict[str, Any]] = []
             for r in new.itertuples():
                 events.append({"warning_id": int(r.id), "action": "create", "from_state": None, "to_state": "new",
@@ -448,8 +450,10 @@ class RiskService:
         con = self.store
         ids = pd.DataFrame({"warning_id": sorted({e["warning_id"] for e in events})})
         with con.registered("_risk_ids", ids):
-            last = con.rows("""SELECT warning_id, max(seq) AS seq, arg_max(hash, seq) AS hash FROM warning_event
-                               WHERE warning_id IN (SELECT warning_id FROM _risk_ids) GROUP BY warning_id""")
+            last = con.rows("""SELECT e.warning_id, e.seq, e.hash FROM warning_event e
+                               JOIN (SELECT warning_id, max(seq) AS seq FROM warning_event
+                                     WHERE warning_id IN (SELECT warning_id FROM _risk_ids) GROUP BY warning_id) m
+                                 ON m.warning_id = e.warning_id AND m.seq = e.seq""")
         state = {int(w): (int(s), h) for w, s, h in last}
         rows = []
         for e in events:
@@ -725,7 +729,7 @@ class RiskService:
         scope, params = self._scope_sql()
         lang = self.cw.lang
         by = self.store.df(f"""SELECT subject_level, grade, count(*) AS n FROM warning
-                               WHERE period = ? AND grade > 0{scope} GROUP BY ALL""", [p, *params])
+                               WHERE period = ? AND grade > 0{scope} GROUP BY subject_level, grade""", [p, *params])
         rows: builtins.list[dict[str, Any]] = []
         for sl in SUBJECTS:
             sub = by[by["subject_level"] == sl]

@@ -455,10 +455,13 @@ class ShockService:
                    (SELECT count(*) FROM enterprise), (SELECT count(*) FROM monthly_value),
                    (SELECT max(period) FROM monthly_value), (SELECT sum(gross_output) FROM monthly_value),
                    (SELECT count(*) FROM segment_enterprise),
-                   (SELECT sum(hash(uscc || district || name || coalesce(supplier_uscc, '') || buyer_uscc))
-                      FROM supply_link JOIN enterprise ON enterprise.uscc = supply_link.buyer_uscc),
-                   (SELECT sum(hash(segment_id || chain_id || name_zh || coalesce(name_en, ''))) FROM segment),
-                   (SELECT sum(hash(chain_id || name_zh || coalesce(name_en, ''))) FROM chain)""")[0]
+                   (SELECT md5(string_agg(k, '|' ORDER BY k)) FROM (SELECT uscc || district || name
+                      || coalesce(supplier_uscc, '') || buyer_uscc AS k
+                      FROM supply_link JOIN enterprise ON enterprise.uscc = supply_link.buyer_uscc) l),
+                   (SELECT md5(string_agg(k, '|' ORDER BY k)) FROM (SELECT segment_id || chain_id || name_zh
+                      || coalesce(name_en, '') AS k FROM segment) s),
+                   (SELECT md5(string_agg(k, '|' ORDER BY k)) FROM (SELECT chain_id || name_zh
+                      || coalesce(name_en, '') AS k FROM chain) c)""")[0]
         return hashlib.sha256(repr(row).encode()).hexdigest()[:20]
 
     def esri(self, top: int = 50, *, refresh: bool = False, workers: int = 1, exhaustive_limit: int = 5000,
@@ -563,10 +566,11 @@ class ShockService:
                    x.lost_pct AS lost_pct_a, y.lost_pct AS lost_pct_b
             FROM (SELECT * FROM shock_result WHERE name = ?) x
             FULL OUTER JOIN (SELECT * FROM shock_result WHERE name = ?) y ON x.level = y.level AND x.key = y.key
-            ORDER BY level, abs(difference) DESC, key""", [a, b])
+            ORDER BY level, abs(coalesce(y.output_lost, 0) - coalesce(x.output_lost, 0)) DESC, key""", [a, b])
         if self.cw.scope:
-            firms = set(self.store.df("SELECT uscc FROM enterprise WHERE district IN (SELECT unnest(?))",
-                                      [list(self.cw.scope)])["uscc"])
+            marks = ", ".join("?" for _ in self.cw.scope)
+            firms = set(self.store.df(f"SELECT uscc FROM enterprise WHERE district IN ({marks})",
+                                      list(self.cw.scope))["uscc"])
             diff = diff[(diff["level"] != "firm") | diff["key"].isin(firms)]
             diff = diff[(diff["level"] != "district") | diff["key"].isin(self.cw.scope)]
         return Result("shock compare", self.cw.meta(a=a, b=b), {"summary": summary, "difference": diff})

@@ -123,16 +123,17 @@ class StatsService:
         """Run the statistics expression; its compiled SQL is cached (compiling is the slow part)."""
         span = Span.of(p.year, p.month)
         scope = tuple(self.cw.scope) if self.cw.scope is not None else None
-        key = (span.year, span.month, groups, inds, self._policy(), scope, years, tuple(self._derive_years()))
+        key = (self.store.dialect, span.year, span.month, groups, inds, self._policy(), scope, years,
+               tuple(self._derive_years()))
         sql = _SQL_CACHE.get(key)
         if sql is None:
             expr = stats_expr(self._tables(), span.year, span.month, by=groups, indicators=inds,
                               policy=self._policy(), districts=self.cw.scope, years=years)
-            sql = str(ibis.to_sql(expr, dialect="duckdb"))
+            sql = str(ibis.to_sql(expr, dialect=self.store.dialect))
             if len(_SQL_CACHE) >= 512:
                 _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
             _SQL_CACHE[key] = sql
-        return self.store.df(sql)
+        return self.store.df(sql, dialect=self.store.dialect)
 
     def frame(self, period: str | Period, by: str | Sequence[str] = "total",
               indicators: str | Sequence[str] | None = None, *, years: int = 3) -> pd.DataFrame:

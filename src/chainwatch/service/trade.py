@@ -194,7 +194,7 @@ class TradeService:
             "SELECT DISTINCT region FROM trade_flow WHERE uscc IS NULL AND region IS NOT NULL")]
         if scope:
             regions = [r for r in regions if any(r.startswith(d) for d in scope)]
-        has_ent = bool(self.store.scalar("SELECT count(*) > 0 FROM (SELECT 1 FROM trade_flow WHERE uscc IS NOT NULL LIMIT 1)"))
+        has_ent = bool(self.store.scalar("SELECT count(*) > 0 FROM (SELECT 1 FROM trade_flow WHERE uscc IS NOT NULL LIMIT 1) t"))
         use = source
         if need_enterprise:
             use = "enterprise"
@@ -221,7 +221,7 @@ class TradeService:
         yrs = ", ".join(str(int(y)) for y in years)
         sql = (f"SELECT {sel}tf.flow, tf.year, tf.month, sum(tf.value) AS value FROM trade_flow tf {extra_join} "
                f"WHERE {cond} AND tf.year IN ({yrs}) AND tf.month <= {int(max_month)} "
-               "GROUP BY ALL")
+               f"GROUP BY {sel}tf.flow, tf.year, tf.month")
         return self.store.df(sql, params)
 
     def latest_period(self) -> Period | None:

@@ -86,6 +86,11 @@ class Principal:
         return self.role == "admin"
 
 
+def _marks(values: Any) -> str:
+    """``?, ?, ?``: one positional parameter per value (an IN list in the portable SQL subset)."""
+    return ", ".join("?" for _ in values)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -179,7 +184,8 @@ class UserService:
                    coalesce(string_agg(d.district, ',' ORDER BY d.district), '') AS districts
             FROM web_user u LEFT JOIN web_user_district d USING (username)
             {where}
-            GROUP BY ALL ORDER BY u.username""", params)
+            GROUP BY u.username, u.display_name, u.role, u.active, u.created_at, u.last_login
+            ORDER BY u.username""", params)
         return Result(command, self.cw.meta(), {"users": df})
 
     def get(self, username: str) -> dict[str, Any]:
@@ -333,7 +339,7 @@ class UserService:
         if not districts:
             return set()
         return {r[0] for r in self.store.rows(
-            "SELECT uscc FROM enterprise WHERE list_contains(?, district)", [list(districts)])}
+            f"SELECT uscc FROM enterprise WHERE district IN ({_marks(districts)})", list(districts))}
 
     def enterprises_in_all(self) -> set[str]:
         """USCCs of every enterprise in the database."""
@@ -343,21 +349,23 @@ class UserService:
         if not usccs:
             return set()
         return {r[0] for r in self.store.rows(
-            "SELECT name FROM enterprise WHERE list_contains(?, uscc)", [sorted(usccs)])}
+            f"SELECT name FROM enterprise WHERE uscc IN ({_marks(usccs)})", sorted(usccs))}
 
     def districts(self) -> Result:
         """Districts (level-3 regions) that have enterprises, for assignment forms and filters."""
         df = self.store.df("""
             SELECT r.code, r.name, count(e.uscc) AS enterprises
             FROM region r LEFT JOIN enterprise e ON e.district = r.code
-            WHERE r.level = 3 GROUP BY ALL HAVING count(e.uscc) > 0 ORDER BY r.code""")
+            WHERE r.level = 3 GROUP BY r.code, r.name HAVING count(e.uscc) > 0 ORDER BY r.code""")
         return Result("users districts", self.cw.meta(), {"districts": df})
 
     # -- enterprise lookups for the dashboard (scope-aware) -------------------------------------
     def _scope_clause(self, column: str) -> tuple[str, builtins.list[Any]]:
         if self.cw.scope is None:
             return "", []
-        return f" AND list_contains(?, {column})", [list(self.cw.scope)]
+        if not self.cw.scope:
+            return " AND FALSE", []
+        return f" AND {column} IN ({_marks(self.cw.scope)})", list(self.cw.scope)
 
     def directory(self, q: str | None = None, *, district: str | None = None, limit: int = 200) -> Result:
         """Enterprises by name or USCC fragment (within the caller's scope), with their chains."""
@@ -377,7 +385,7 @@ class UserService:
             SELECT h.*, string_agg(DISTINCT s.chain_id, ',') AS chains
             FROM hits h LEFT JOIN segment_enterprise se ON se.uscc = h.uscc
             LEFT JOIN segment s ON s.segment_id = se.segment_id
-            GROUP BY ALL ORDER BY h.name""", [*params, *sp])
+            GROUP BY h.uscc, h.name, h.district, h.district_name, h.industry ORDER BY h.name""", [*params, *sp])
         return Result("enterprises", self.cw.meta(q=q, district=district, count=len(df)), {"enterprises": df})
 
     def enterprise_card(self, uscc: str) -> dict[str, Any]:
