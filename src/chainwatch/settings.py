@@ -22,7 +22,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", "chainwatch.duckdb", "Path of the DuckDB database file used when --db is not given."),
+    Setting("db", "chainwatch.duckdb", "Database used when --db is not given: a DuckDB file path or postgresql://user@host:port/dbname."),
     Setting("lang", "zh", "Default language of user-facing text: zh or en."),
     Setting("secret_key", "", "Secret for signing web sessions; generated into the database when empty."),
     Setting("session_minutes", 120, "Minutes of inactivity after which a web session expires."),
@@ -59,6 +59,9 @@ SETTINGS: tuple[Setting, ...] = (
     # -- performance (issue 21) --------------------------------------------------------------------
 
     # -- store backends (issue 22) -----------------------------------------------------------------
+    Setting("pg_pool_size", 10, "PostgreSQL: most connections one chainwatch process (CLI or web server) opens."),
+    Setting("pg_connect_timeout", 10, "PostgreSQL: seconds to wait for a connection (server start, pool) before failing."),
+    Setting("import_wait_seconds", 120, "PostgreSQL: seconds an import waits for another import to finish before answering busy (exit 3)."),
 
     # -- engines, Spark, Parquet (issue 23) --------------------------------------------------------
     Setting("engine", "duckdb", "Engine for the statistics and the network build: duckdb (the store) or spark."),

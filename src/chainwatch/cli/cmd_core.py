@@ -37,10 +37,9 @@ def register(app: typer.Typer) -> None:
         from chainwatch.settings import load_settings
 
         path = db or load_settings().db
-        existed = Path(path).exists()
         with open_cw(path, lang) as cw:
-            key = "db.exists" if existed else "db.created"
-            console.print(t(key, lang, path=cw.db_path))
+            key = "db.created" if cw.store.created else "db.exists"
+            console.print(t(key, lang, path=cw.store.display_name))
 
     @app.command("template")
     @handle_errors
@@ -122,7 +121,7 @@ def register(app: typer.Typer) -> None:
             if check_format(fmt) != "table":
                 emit(result, fmt)
                 return
-            console.print(f"[bold]{t('info.title', lang, path=cw.db_path)}[/]")
+            console.print(f"[bold]{t('info.title', lang, path=cw.store.display_name)}[/]")
             p = result.meta["periods"]
             console.print(t("info.periods", lang, first=p["first"], last=p["last"], n=p["n_months"]) if p["first"]
                           else t("info.no_periods", lang))

@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         if settings.host not in ("127.0.0.1", "localhost", "::1"):
             err_console.print(f"[yellow]{t('web.cli.public_host', lang, host=settings.host)}[/]")
         app_ = create_app(settings, cw=cw)
-        console.print(t("web.cli.serving", lang, host=settings.host, port=settings.port, db=cw.db_path))
+        console.print(t("web.cli.serving", lang, host=settings.host, port=settings.port, db=cw.store.display_name))
         uvicorn.run(app_, host=settings.host, port=int(settings.port), log_level="warning",
                     proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False)
 

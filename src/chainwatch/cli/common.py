@@ -39,7 +39,8 @@ if not console.is_terminal:  # piped or redirected: wide tables rather than 80 c
     console = _Console(width=160)
 err_console = Console(stderr=True)
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database file (default: setting db / CHAINWATCH_DB).")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="DuckDB file or postgresql://user@host:port/dbname (default: setting db / CHAINWATCH_DB).")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language: zh (default) or en.")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output: table, json or csv.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
@@ -103,8 +104,9 @@ def quiet_stdout() -> None:
         pass
 
 
-def open_cw(db: str | None, lang: str | None, *, create: bool = True, actor: str = "cli") -> Chainwatch:
-    return Chainwatch(db, lang=resolve_lang(lang), create=create, actor=actor)
+def open_cw(db: str | None, lang: str | None, *, create: bool = True, actor: str = "cli",
+            read_only: bool = False) -> Chainwatch:
+    return Chainwatch(db, lang=resolve_lang(lang), create=create, actor=actor, read_only=read_only)
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv")) -> str:
