@@ -53,6 +53,7 @@ def _assert_same(a: Store, b: Store, skip_audit_rows: int = 0) -> None:
         pd.testing.assert_frame_equal(x, y, check_dtype=False, obj=table)
 
 
+@pytest.mark.slow
 def test_round_trip_keeps_every_table_and_the_audit_chains(demo_db_copy: str, pg_url: str, tmp_path: Path) -> None:
     _history(demo_db_copy)
     env = {**os.environ, "CHAINWATCH_LANG": "en"}

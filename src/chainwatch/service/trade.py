@@ -221,7 +221,7 @@ class TradeService:
         yrs = ", ".join(str(int(y)) for y in years)
         sql = (f"SELECT {sel}tf.flow, tf.year, tf.month, sum(tf.value) AS value FROM trade_flow tf {extra_join} "
                f"WHERE {cond} AND tf.year IN ({yrs}) AND tf.month <= {int(max_month)} "
-               f"GROUP BY {sel}tf.flow, tf.year, tf.month")
+               f"GROUP BY {', '.join(str(i) for i in range(1, len(dims) + 4))}")
         return self.store.df(sql, params)
 
     def latest_period(self) -> Period | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+import ibis.backends.sql.dialects  # noqa: F401  (Ibis patches sqlglot's generators: load it before first use)
 import sqlglot
 from sqlglot import exp
 

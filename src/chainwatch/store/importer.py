@@ -578,7 +578,7 @@ def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportRepo
     store.con.execute("DROP VIEW IF EXISTS _imp_valid").fetchall()
     store.con.execute(f"CREATE TEMP VIEW _imp_valid AS SELECT {select} FROM _imp_stage {where}").fetchall()
     value_cols = [c for c in present + list(derived) if c not in keys]
-    join = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
+    join = " AND ".join(_key_match(k, kind) for k in keys)
     key_text = " || '|' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in keys)
     now = datetime.now()
     tbl = kind.table
@@ -622,6 +622,15 @@ def _apply(store: Store, kind: Kind, mapping: dict[str, str], report: ImportRepo
         db.execute("INSERT INTO audit_log VALUES (?, ?, 'import', ?, ?)",
                    [now, actor, f"{kind.name}:{report.file}", json.dumps(report.as_dict(), ensure_ascii=False)])
         db.execute("DROP TABLE IF EXISTS _imp_changed")
+
+
+def _key_match(key: str, kind: Kind) -> str:
+    """SQL matching a stored row's key column to the file's: ``=`` (hash-joinable on every engine)
+    for required keys, a NULL-safe match on text for optional ones (trade_flow's uscc / region)."""
+    col = next((c for c in kind.columns if c.name == key), None)
+    if col is not None and col.required:
+        return f't."{key}" = s."{key}"'
+    return f"coalesce(CAST(t.\"{key}\" AS VARCHAR), '\x01') = coalesce(CAST(s.\"{key}\" AS VARCHAR), '\x01')"
 
 
 def _differs(column: str, kind: Kind) -> str:

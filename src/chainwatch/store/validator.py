@@ -70,6 +70,7 @@ def ship_valid_rows(local: Store, server: Store) -> int:
     try:
         local.con.execute(f"COPY (SELECT * FROM _imp_valid) TO '{tmp}' (FORMAT csv, HEADER false)").fetchall()
         server.copy_csv("_imp_valid", [n for n, _ in types], tmp)
+        server.native("ANALYZE _imp_valid")  # temporary tables have no statistics otherwise
     finally:
         os.unlink(tmp)
     return int(server.scalar("SELECT count(*) FROM _imp_valid"))
