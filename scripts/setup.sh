@@ -5,7 +5,8 @@
 #   bash scripts/setup.sh --test     # ... plus test dependencies
 #   bash scripts/setup.sh --system   # ... plus Debian packages: chromium (browser tests), fonts-noto-cjk
 #                                    #     (Chinese PDFs), poppler-utils (pdftoppm), pango for WeasyPrint,
-#                                    #     default-jre-headless when java is missing (Spark engine)
+#                                    #     default-jre-headless when java is missing (Spark engine),
+#                                    #     postgresql (server binaries the PostgreSQL tests start)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ done
 
 if [ "$with_system" = 1 ]; then
   pkgs=(chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nodejs npm
-        libreoffice-calc-nogui)
+        libreoffice-calc-nogui postgresql)
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

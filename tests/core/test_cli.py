@@ -64,6 +64,8 @@ def test_busy_database_gives_clear_message_and_exit_3(tmp_path: Path) -> None:
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 3, r.stderr
         assert "in use by another process" in r.stderr and "Traceback" not in r.stderr
+        text = " ".join(r.stderr.split())  # the two ways out: the web page's import, or PostgreSQL
+        assert "import the file on the web page" in text and "PostgreSQL" in text
         assert time.time() - start < 30
     finally:
         holder.kill()

@@ -132,6 +132,11 @@ def build_demo(path: str | Path, seed: int = DEFAULT_SEED, n_enterprises: int = 
     An existing synthetic database at ``path`` (demo or benchmark) is deleted and rebuilt; any other
     existing file is refused unless ``force`` is given (then it is deleted too).
     """
+    from chainwatch.store.pg import is_server_url, safe_url
+
+    if is_server_url(str(path)):
+        return _build_on_server(str(path), seed, n_enterprises, force, progress, BuildReport(
+            safe_url(str(path)), seed, n_enterprises))
     p = Path(path)
     report = BuildReport(str(p), seed, n_enterprises)
     report.replaced = prepare_path(p, force)
@@ -143,4 +148,25 @@ def build_demo(path: str | Path, seed: int = DEFAULT_SEED, n_enterprises: int = 
     with Store.open(p) as store:
         report.rows = load(store, data, progress, report.seconds_import)
         store.checkpoint()
+    return report
+
+
+def _build_on_server(url: str, seed: int, n_enterprises: int, force: bool,
+                     progress: Callable[[str, int, int], None] | None, report: BuildReport) -> BuildReport:
+    """The demo city in a PostgreSQL database: a previous demo (or, with ``force``, anything) is dropped."""
+    with Store.open(url) as store:
+        has_data = bool(store.scalar("SELECT count(*) FROM enterprise"))
+        synthetic = dict(store.rows("SELECT key, value FROM demo_info")).get("synthetic") == "true"
+        if has_data and not synthetic and not force:
+            raise UsageError("demo.not_demo", path=store.display_name)
+        if has_data or synthetic:
+            store.drop_everything()  # type: ignore[attr-defined]
+            report.replaced = True
+    if progress:
+        progress("generate", -1, len(KIND_ORDER))
+    t0 = time.perf_counter()
+    data = generate(seed, n_enterprises)
+    report.seconds_generate = time.perf_counter() - t0
+    with Store.open(url) as store:
+        report.rows = load(store, data, progress, report.seconds_import)
     return report

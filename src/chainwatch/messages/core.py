@@ -9,9 +9,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.format": ("不支持的输出格式：{fmt}（可选 {allowed}）", "Unsupported output format: {fmt} (use {allowed})"),
     "error.bug": ("内部错误（请使用 --debug 查看详情并报告）：{detail}",
                   "Internal error (run with --debug for details and report it): {detail}"),
-    "db.busy": ("数据库 {path} 正被另一个进程占用（例如正在运行的 chainwatch serve），请稍后再试或先停止该进程。",
-                "The database {path} is in use by another process (for example a running chainwatch serve); "
-                "try again later or stop that process first."),
+    "db.busy": ("数据库 {path} 正被另一个进程占用（例如正在运行的 chainwatch serve）。DuckDB 文件同一时间只允许一个进程写入："
+                "请在网页的“数据导入”页面导入文件，或改用 PostgreSQL 数据库以便多人同时使用"
+                "（chainwatch store copy，见 docs/deploy.md）；也可稍后再试或先停止该进程。",
+                "The database {path} is in use by another process (for example a running chainwatch serve). A DuckDB "
+                "file admits one writing process: import the file on the web page (Imports), or move to PostgreSQL "
+                "for multi-user work (chainwatch store copy, see docs/deploy.md); or try again once that process "
+                "has stopped."),
     "db.missing": ("数据库文件 {path} 不存在，请先运行 chainwatch init 或 chainwatch demo。",
                    "Database file {path} does not exist; run chainwatch init or chainwatch demo first."),
     "db.exists": ("数据库 {path} 已存在，已检查并升级结构。", "Database {path} already exists; schema checked and upgraded."),

@@ -501,16 +501,15 @@ class ChainsService:
                        LEFT JOIN segment_weight w USING (segment_id) WHERE s.chain_id = ? ORDER BY s.segment_id""",
                     [chain_id])
         segs = segs.astype(object).where(segs.notna(), None)
-        ids = segs["segment_id"].tolist()
         return ChainMap(
             chain={"chain_id": chain_id, "name_zh": c["name_zh"], "name_en": c.get("name_en"),
                    "cluster_id": c.get("cluster_id") if isinstance(c.get("cluster_id"), str) else None},
             segments=segs,
             edges=s.df("SELECT from_segment, to_segment FROM segment_edge WHERE chain_id = ?", [chain_id]),
-            products=s.df("SELECT segment_id, hs_code FROM segment_product WHERE segment_id IN (SELECT unnest(?::VARCHAR[]))",
-                          [ids]),
+            products=s.df("SELECT segment_id, hs_code FROM segment_product WHERE segment_id IN "
+                          "(SELECT segment_id FROM segment WHERE chain_id = ?)", [chain_id]),
             members=s.df("SELECT segment_id, uscc, is_main FROM segment_enterprise WHERE segment_id IN "
-                         "(SELECT unnest(?::VARCHAR[]))", [ids]),
+                         "(SELECT segment_id FROM segment WHERE chain_id = ?)", [chain_id]),
         )
 
     def export_map(self, chain_id: str, path: str | Path | None = None) -> str:
