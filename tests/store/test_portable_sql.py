@@ -19,7 +19,7 @@ FORBIDDEN = {
     r"\bunnest\s*\(": "unnest of a list: IN (?, ?, …) or a registered frame",
     r"\bFROM\s+range\s*\(": "range(): generate_series(1, ?)",
     r"\btry_cast\s*\(": "try_cast: no PostgreSQL equivalent",
-    r"\bBY\s+NAME\b": "INSERT … BY NAME: list the columns (or store.insert_df)",
+    r"\bINSERT\s+INTO\s+\w+\s+BY\s+NAME\b": "INSERT … BY NAME: list the columns (or store.insert_df)",
     r"\$[a-z_]+\b(?![{])": "named $parameters: positional ? only",
 }
 # files outside chainwatch/store that hold no SQL sent to the store (analytics run on frames)
