@@ -170,6 +170,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-demo", action="store_true", help="only --scale")
     args = ap.parse_args()
+    import warnings
+
+    warnings.filterwarnings("ignore")  # pandas PerformanceWarnings of the services would drown the tables
 
     from chainwatch.demo.loader import build_demo
     from chainwatch.store import Store
