@@ -231,7 +231,10 @@ def main(src: str, dst: str) -> int:
               "- `chainwatch report` writes files (HTML, PDF, DOCX), not JSON; the bulletin's data is",
               "  `cw.reports.context(period)` in Python.",
               "- `chainwatch demo --format json` returns `meta` with the build parameters and the lists",
-              "  `counts` and `headline`.", ""]
+              "  `counts` and `headline`.",
+              "- `chainwatch store copy --from A --to B --format json` (issue 22) returns `meta` with `source`, `target`",
+              "  (both as display names, never a password), `seconds` and `rows` (total), and the lists `tables`",
+              "  (`table`, `rows`: rows in the target after the copy) and `sequences` (`sequence`, `next_value`).", ""]
     if failures:
         lines += ["## Commands that failed while generating", ""] + [f"- {f}" for f in failures] + [""]
     Path(dst).write_text("\n".join(lines), encoding="utf-8")
