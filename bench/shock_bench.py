@@ -5,7 +5,9 @@ generated 8,000-sector table) or ``--quick`` (100,000 firms / 1,000,000 links, W
 Every figure is the median of ``--repeats`` runs (the 8,000-sector pymrio baseline runs once in full
 mode: it alone takes tens of seconds). Baselines are measured in the same run:
 
-* cascade: the frontier cascade vs the same number of synchronous full sweeps over every firm;
+* cascade: the default cascade stopped on the loss vs a tightly converged reference (plain sweeps until
+  the loss changes by less than 1e-9 of itself per sweep) and vs the old stop at 100 plain sweeps,
+  on several seeds with ``--seeds``;
 * IO: pymrio as its documentation shows (``calc_A``, ``calc_L`` = ``np.linalg.inv``, then
   ``calc_x_from_L(L, y)`` per scenario) vs ``IOModel`` (``lu_factor`` once, ``lu_solve`` per scenario),
   vs one multi-RHS ``lu_solve`` for all scenarios, vs a float32 factor with float64 iterative refinement.
@@ -26,7 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from chainwatch.analytics.shock.cascade import Network, _downstream, _FullSweep, _upstream, cascade  # noqa: E402
+from chainwatch.analytics.shock.cascade import Network, _FullSweep, cascade  # noqa: E402
 from chainwatch.analytics.shock.io import IOModel, IOTable, read_plain  # noqa: E402
 
 WIOD = Path(__file__).resolve().parents[2] / "shared" / "data" / "wiod2013_2011"
@@ -106,55 +108,88 @@ def loss_trace(net: Network, psi: np.ndarray, direction: str, sweeps: int) -> No
                   f"short by {100 * (ref - lost[k]) / max(ref, 1e-300):.2f} % of the loss")
 
 
-def bench_cascade(n: int, m: int, repeats: int, trace: int = 0, baseline: bool = True) -> None:
-    print(f"\n== firm cascade: {n:,} firms, {m:,} links ==")
-    t0 = time.perf_counter()
-    src, dst, w, cls, ess = gen_network(n, m)
-    print(f"generate (numpy)          {time.perf_counter() - t0:8.2f} s")
-    rss0 = rss_mb()
-    t0 = time.perf_counter()
-    sales = np.bincount(src, weights=w, minlength=n)
-    buys = np.bincount(dst, weights=w, minlength=n)
-    net = Network.build(n, src, dst, w, input_class=cls, essential=ess, s=np.maximum(sales / 0.4, buys) + 1.0)
-    t_build = time.perf_counter() - t0
-    del src, dst, w, cls, ess
-    print(f"build Network (CSR, groups) {t_build:6.2f} s")
-    outdeg = np.diff(net.out_ptr)
-    suppliers = np.flatnonzero(outdeg > 0)
-    typical = int(suppliers[np.argsort(outdeg[suppliers])[suppliers.size // 2]])
-    scenarios = [
-        ("a typical supplier stops", [typical], "both"),
-        ("same, downstream only", [typical], "downstream"),
-        ("largest hub stops", [int(np.argmax(outdeg))], "both"),
-    ]
-    for name, nodes, direction in scenarios:
-        psi = np.zeros(n)
-        psi[nodes] = 1.0
-        t, cpu, st = timed_cpu(lambda psi=psi, d=direction: cascade(net, psi, direction=d), repeats)
-        lost = float(np.multiply(net.s, 1 - st.h).sum() / net.s.sum())
-        print(f"{name:28s} {t:8.3f} s (CPU {cpu:6.3f} s)  sweeps {st.sweeps:3d}  firms >0.1 % hit "
-              f"{int((st.h < 0.999).sum()):>9,}  output lost {100 * lost:6.3f} %  evaluated {st.touched.size:,}")
-        print(f"{'':28s} converged {st.converged}, last sweep: max drop {st.max_change:.1e}, "
-              f"lost output +{st.loss_change:.1e} of total")
-        if baseline:   # the same number of synchronous full sweeps through the frontier code path
-            allnodes = np.arange(n)
-            h = 1 - psi
+def bench_cascade(n: int, m: int, repeats: int, trace: int = 0, baseline: bool = True, seeds: tuple[int, ...] = (0,),
+                  rtol: float = 5e-4) -> list[dict]:
+    """Cascades on generated networks against a tightly converged reference, per scenario and seed.
 
-            def full_sweeps(h=h, k=st.sweeps, allnodes=allnodes, d=direction):
-                hh = h.copy()
-                for _ in range(k):
-                    new = _downstream(net, allnodes, hh, None, None)[0]
-                    if d == "both":
-                        new = np.minimum(new, _upstream(net, allnodes, hh))
-                    hh = np.minimum(hh, new)
-                return hh
+    * ``fast``: the default cascade (full sweeps + policy sweeps) stopped on the loss (``loss_rtol``);
+    * ``before``: what the cascade did before (plain synchronous sweeps, stop at the 100-sweep cap);
+    * ``reference``: plain synchronous sweeps until a sweep changes the lost output by less than 1e-9 of
+      itself (the geometric tail left after that is below 1e-7 of the loss at the measured ratios).
 
-            tf, cf, hf = timed_cpu(full_sweeps, 1)
-            print(f"{'  gathered full sweeps':28s} {tf:8.3f} s (CPU {cf:6.3f} s) -> cascade {cf / cpu:4.1f}x less CPU, "
-                  f"max|Δh| {np.abs(hf - st.h).max():.1e}")
-        if trace:
-            loss_trace(net, psi, direction, trace)
-    print(f"peak RSS {rss_mb():,.0f} MB (before building: {rss0:,.0f} MB)")
+    Checked per run: the loss short of the reference ≤ 0.1 %, and the estimated remaining loss is not
+    optimistic (short ≤ 3 × estimate). Per firm: the largest level difference and the output-weighted
+    relative error of the firms' losses.
+    """
+    rows = []
+    for seed in seeds:
+        print(f"\n== firm cascade: {n:,} firms, {m:,} links, seed {seed} ==")
+        t0 = time.perf_counter()
+        src, dst, w, cls, ess = gen_network(n, m, seed)
+        print(f"generate (numpy)          {time.perf_counter() - t0:8.2f} s")
+        rss0 = rss_mb()
+        t0 = time.perf_counter()
+        sales = np.bincount(src, weights=w, minlength=n)
+        buys = np.bincount(dst, weights=w, minlength=n)
+        net = Network.build(n, src, dst, w, input_class=cls, essential=ess, s=np.maximum(sales / 0.4, buys) + 1.0)
+        t_build = time.perf_counter() - t0
+        del src, dst, w, cls, ess
+        print(f"build Network (CSR, groups) {t_build:6.2f} s")
+        outdeg = np.diff(net.out_ptr)
+        suppliers = np.flatnonzero(outdeg > 0)
+        typical = int(suppliers[np.argsort(outdeg[suppliers])[suppliers.size // 2]])
+        scenarios = [
+            ("a typical supplier stops", [typical], "both"),
+            ("same, downstream only", [typical], "downstream"),
+            ("largest hub stops", [int(np.argmax(outdeg))], "both"),
+        ]
+        wts = net.s / net.s.sum()
+        for name, nodes, direction in scenarios:
+            psi = np.zeros(n)
+            psi[nodes] = 1.0
+            t, cpu, st = timed_cpu(lambda psi=psi, d=direction, net=net: cascade(net, psi, direction=d, loss_rtol=rtol), repeats)
+            loss = float(wts @ (1 - st.h))
+            t_r, cpu_r, ref = timed_cpu(lambda psi=psi, d=direction, loss=loss, net=net: cascade(
+                net, psi, direction=d, tol=0.0, max_sweeps=20_000, policy_sweeps=0, track_paths=False,
+                loss_tol=1e-9 * loss), 1)
+            x_ref = 1.0 - ref.h
+            lref = float(wts @ x_ref)
+            short = (lref - loss) / lref
+            est = st.remaining / lref
+            extrap = (loss + st.remaining - lref) / lref
+            x = 1.0 - st.h
+            firm_err = float(wts @ np.abs(x - x_ref) / max(lref, 1e-300))
+            ok = short <= 1e-3 and short <= 3 * est + 1e-9
+            print(f"{name:28s} {t:8.3f} s (CPU {cpu:6.3f} s)  sweeps {st.sweeps:4d} ({st.policy_sweeps} policy)  "
+                  f"output lost {100 * loss:8.4f} %  firms >0.1 % hit {int((st.h < 0.999).sum()):>9,}")
+            print(f"{'':28s} reference {100 * lref:8.4f} % ({ref.sweeps} plain sweeps, CPU {cpu_r:6.1f} s): "
+                  f"short {100 * short:7.4f} % of the loss, estimated remaining {100 * est:7.4f} %, "
+                  f"extrapolated {100 * extrap:+8.4f} %  {'OK' if ok else 'MISSED'}")
+            print(f"{'':28s} per firm: max |Δh| {np.abs(st.h - ref.h).max():.1e}, output-weighted |Δloss| "
+                  f"{100 * firm_err:.4f} % of the loss")
+            row = {"seed": seed, "scenario": name, "cpu": cpu, "wall": t, "sweeps": st.sweeps,
+                   "policy_sweeps": st.policy_sweeps, "loss": loss, "ref": lref, "short": short, "est": est,
+                   "extrap": extrap, "ok": ok}
+            if baseline:   # before: plain synchronous sweeps, the old 100-sweep cap
+                tb, cb, old = timed_cpu(lambda psi=psi, d=direction, net=net: cascade(
+                    net, psi, direction=d, max_sweeps=100, policy_sweeps=0), 1)
+                old_short = (lref - float(wts @ (1 - old.h))) / lref
+                print(f"{'  before: 100 plain sweeps':28s} {tb:8.3f} s (CPU {cb:6.3f} s)  short {100 * old_short:7.3f} % "
+                      f"of the loss -> CPU ratio {cb / cpu:4.2f}")
+                row.update(before_cpu=cb, before_short=old_short)
+            rows.append(row)
+            if trace:
+                loss_trace(net, psi, direction, trace)
+        print(f"peak RSS {rss_mb():,.0f} MB (before building: {rss0:,.0f} MB)")
+        del net
+        gc.collect()
+    if rows:
+        cpus = [r["cpu"] for r in rows]
+        print(f"\nsummary: {sum(r['ok'] for r in rows)}/{len(rows)} runs within 0.1 % with a non-optimistic estimate; "
+              f"CPU median {statistics.median(cpus):.2f} s, max {max(cpus):.2f} s; "
+              f"largest shortfall {100 * max(r['short'] for r in rows):.4f} %, "
+              f"largest extrapolation error {100 * max(abs(r['extrap']) for r in rows):.4f} %")
+    return rows
 
 
 def gen_table(n: int, seed: int = 1, density: float = 0.2) -> IOTable:
@@ -229,7 +264,10 @@ def main() -> None:
     ap.add_argument("--skip-cascade", action="store_true")
     ap.add_argument("--skip-io", action="store_true")
     ap.add_argument("--cascade-only", action="store_true", help="only the firm cascade (same as --skip-io)")
-    ap.add_argument("--no-baseline", action="store_true", help="cascade: skip the gathered full-sweep baseline")
+    ap.add_argument("--no-baseline", action="store_true", help="cascade: skip the 100-plain-sweep baseline (before)")
+    ap.add_argument("--seeds", default=None, help="cascade: network seeds, comma-separated (default 0; --quick 0,1,2)")
+    ap.add_argument("--rtol", type=float, default=5e-4, help="cascade: stop when the estimated remaining loss is "
+                    "below this share of the loss (default 5e-4)")
     ap.add_argument("--loss-trace", type=int, default=0, metavar="K",
                     help="cascade: lost output per sweep for K sweeps, to judge a stop on the change of lost output")
     args = ap.parse_args()
@@ -239,7 +277,8 @@ def main() -> None:
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, python {sys.version.split()[0]}")
     if not args.skip_cascade:
         n, m = (100_000, 1_000_000) if args.quick else (1_000_000, 10_000_000)
-        bench_cascade(n, m, args.repeats, args.loss_trace, not args.no_baseline)
+        seeds = tuple(int(x) for x in (args.seeds or ("0,1,2" if args.quick else "0")).split(","))
+        bench_cascade(n, m, args.repeats, args.loss_trace, not args.no_baseline, seeds, args.rtol)
     if not args.skip_io:
         if (WIOD / "wiot2011_inter.csv.gz").exists():
             wiod = read_plain(WIOD / "wiot2011_inter.csv.gz", final=WIOD / "wiot2011_final.csv.gz",

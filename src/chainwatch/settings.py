@@ -57,6 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
     # -- dashboard, geography (issue 20) -----------------------------------------------------------
 
     # -- performance (issue 21) --------------------------------------------------------------------
+    Setting("cascade_loss_rtol", 1e-4, "Firm cascades stop once the estimated lost output still to come is at most this share of the output lost so far (0 = stop on the level tolerance only)."),
 
     # -- store backends (issue 22) -----------------------------------------------------------------
     Setting("pg_pool_size", 10, "PostgreSQL: most connections one chainwatch process (CLI or web server) opens."),
@@ -93,6 +94,8 @@ def _coerce(default: Any, raw: str) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw
 
 

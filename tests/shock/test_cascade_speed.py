@@ -129,3 +129,7 @@ def test_service_meta_reports_convergence(city):
     meta = res.to_dict()["meta"]
     assert meta["converged"] is True
     assert 0.0 <= meta["last_sweep_loss_change"] < 1e-6
+    assert meta["sweeps"] >= 1
+    lost = res.tables["summary"]["output_lost"].iat[0]
+    assert meta["remaining_loss"] is not None and 0.0 <= meta["remaining_loss"] <= 1e-4 * lost + 1e-9
+    assert 0.0 <= meta["remaining_loss_pct"] <= 0.01

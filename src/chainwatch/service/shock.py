@@ -232,8 +232,9 @@ class ShockService:
                 raise NotFound("shock.scenario.no_links_hit", item=f"shocks[{k}]", country=key, hs=",".join(sh["hs"]) or "*")
             cap_t[:, mask] = np.minimum(cap_t[:, mask], 1.0 - path[:, None])
         use_cap = bool((cap_t < 1).any())
+        rtol = float(self.cw.settings.cascade_loss_rtol or 0.0)
         run = run_cascade(net, psi_t, cap_t=cap_t if use_cap else None, direction=sc["direction"],
-                          inventory_periods=sc["inventory_days"] / 30.0)
+                          inventory_periods=sc["inventory_days"] / 30.0, loss_rtol=rtol if rtol > 0 else None)
         return self._cascade_result(sc, g, run, psi_t)
 
     def _month_labels(self, sc: dict[str, Any]) -> list[str]:
@@ -306,6 +307,10 @@ class ShockService:
         by_district = agg(firm_frame, "district")
         total_base = base[vis].sum()
         total_lost = lost[vis].sum()
+        # lost output still to come by the geometric-tail estimate of each month's cascade (shares of
+        # the month's internal output), in 万元; None when a month's estimate is unknown
+        rem = [float(r) * float(monthly[net.internal[:nf]].sum()) for r in run.remaining]
+        remaining = sum(rem) if all(np.isfinite(rem)) else None
         summary = pd.DataFrame([{
             "scenario": sc["name"], "model": "cascade", "direction": sc["direction"], "horizon_months": T,
             "base_output": total_base, "output_lost": total_lost,
@@ -320,7 +325,11 @@ class ShockService:
                             affected_threshold_pct=AFFECTED_PCT,
                             firms=nf, external_suppliers=len(g["ext_keys"]), links=net.m,
                             converged=bool(all(run.converged)),
-                            last_sweep_loss_change=float(max(run.loss_change, default=0.0)))
+                            last_sweep_loss_change=float(max(run.loss_change, default=0.0)),
+                            sweeps=int(sum(run.sweeps)),
+                            remaining_loss=remaining,
+                            remaining_loss_pct=(100 * remaining / total_lost if remaining is not None and total_lost
+                                                else (0.0 if remaining == 0 else None)))
         return Result("shock", meta, {"summary": summary, "by_month": by_month, "by_firm": by_firm,
                                       "by_segment": by_segment, "by_chain": by_chain, "by_district": by_district},
                       text)

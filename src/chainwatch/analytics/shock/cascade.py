@@ -29,17 +29,13 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from chainwatch.analytics.shock import kernel
+from chainwatch.analytics.shock.kernel import _ranges
+
 DOWN, UP, BOTH = "downstream", "upstream", "both"
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Concatenate ``arange(s, e)`` for every pair (vectorised)."""
-    lens = (ends - starts).astype(np.int64)
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offs = np.repeat(starts.astype(np.int64) - np.cumsum(lens) + lens, lens)
-    return offs + np.arange(total, dtype=np.int64)
+POLICY_SWEEPS = 40          # cheap sweeps of binding terms after each full sweep (large networks)
+POLICY_MIN_LINKS = 50_000   # below this, plain synchronous sweeps
+CYCLE_WINDOW = 6            # full-sweep cycles fitted by the loss-tail estimate
 
 
 @dataclass
@@ -166,10 +162,15 @@ class Network:
     @cached_property
     def _lin_matrix(self) -> sp.csr_matrix:
         """(n, G) CSR: row j holds ω_g at j's non-essential groups g."""
+        idx = self._lin_idx.astype(np.int32) if self.g_base.size < 2**31 else self._lin_idx
+        return sp.csr_matrix((self._lin_omega, idx, self.lin_ptr), shape=(self.n, self.g_base.size))
+
+    @cached_property
+    def lin_ptr(self) -> np.ndarray:
+        """(n+1,) ranges of each node's non-essential groups in ``_lin_idx`` (which is sorted by buyer)."""
         ptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self._lin_dst, minlength=self.n), out=ptr[1:])
-        idx = self._lin_idx.astype(np.int32) if self.g_base.size < 2**31 else self._lin_idx
-        return sp.csr_matrix((self._lin_omega, idx, ptr), shape=(self.n, self.g_base.size))
+        return ptr
 
     def adjacency(self) -> sp.csr_matrix:
         """W as a CSR matrix (supplier rows, buyer columns), summing parallel links."""
@@ -233,32 +234,43 @@ class _FullSweep:
     """One synchronous sweep over every node with preallocated buffers (the large-cascade path).
 
     Availability is one CSR mat-vec (base values times the link availability ``cap``), the linear
-    rule one mat-vec with ω, the upstream rule one mat-vec of the sales matrix; elementwise steps
-    write into preallocated buffers (``out=``) instead of gathering through index arrays.
+    rule one mat-vec with ω, the upstream rule one mat-vec of the sales matrix, all through
+    :data:`kernel.KERNEL`; elementwise steps write into preallocated buffers (``out=``). The terms of the
+    last sweep are kept, so :meth:`policy` can build the cheap sweeps of the binding terms.
     """
 
     def __init__(self, net: Network, limit: np.ndarray, cap: np.ndarray | None, stock: np.ndarray | None,
                  down: bool, up: bool) -> None:
         self.net, self.limit, self.stock, self.down, self.up = net, limit, stock, down, up
         n, G = net.n, net.g_base.size
+        self.offset: np.ndarray | None = None   # per group: loss when every supplier is intact (loss form)
         if down:
             gm = net.group_matrix
             self.gm = gm if cap is None else sp.csr_matrix((gm.data * cap, gm.indices, gm.indptr), shape=gm.shape)
+            self.gm_k = kernel.KERNEL.prepare(self.gm)
+            self.lin_k = kernel.KERNEL.prepare(net._lin_matrix)
+            if cap is not None:   # every group has at least one link
+                self.offset = 1.0 - np.asarray(self.gm.sum(axis=1)).ravel() / net.g_base
+            if stock is not None:
+                self.offset = (np.zeros(G) if self.offset is None else self.offset) - stock
             self.r = np.empty(G)
             self.r_ess = np.empty(net._ess_idx.size)
             self.ess = np.empty(n)
+            self.lin = np.ones(n)
         if up:
+            self.sales_k = kernel.KERNEL.prepare(net.sales_matrix)
             self.loss = np.empty(n)
+            self.u = np.ones(n)
         self.new = np.empty(n)
         self.external = ~net.internal if not net.internal.all() else None
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
         """``min(h, limit, h^d, h^u)`` clipped to [0, 1] for every node (external nodes keep h)."""
-        net, new = self.net, self.new
+        net, new, K = self.net, self.new, kernel.KERNEL
         np.minimum(h, self.limit, out=new)
         if self.down:
             r = self.r
-            r[:] = self.gm @ h
+            r[:] = K.matvec(self.gm_k, h)
             np.divide(r, net.g_base, out=r)
             if self.stock is not None:
                 np.add(r, self.stock, out=r)
@@ -268,21 +280,56 @@ class _FullSweep:
             np.take(r, net._ess_idx, out=self.r_ess)
             np.minimum.at(ess, net._ess_dst, self.r_ess)
             np.minimum(new, ess, out=new)
-            np.subtract(1.0, r, out=r)
-            lin = net._lin_matrix @ r        # Σ ω (1 − r) over non-essential groups
-            np.subtract(1.0, lin, out=lin)
-            np.minimum(new, lin, out=new)
+            np.subtract(1.0, r, out=r)               # shortfall per group (kept for the policy)
+            self.lin = 1.0 - K.matvec(self.lin_k, r)   # 1 − Σ ω (1 − r) over non-essential groups
+            np.minimum(new, self.lin, out=new)
         if self.up:
             loss = self.loss
             np.subtract(1.0, h, out=loss)
-            u = net.sales_matrix @ loss       # Σ_j w_ij (1 − h_j)
+            u = K.matvec(self.sales_k, loss)       # Σ_j w_ij (1 − h_j)
             np.divide(u, net.s, out=u)
             np.subtract(1.0, u, out=u)
             np.minimum(new, u, out=new)
+            self.u = u
         np.clip(new, 0.0, 1.0, out=new)
         if self.external is not None:
             np.copyto(new, h, where=self.external)
         return new
+
+    def policy(self) -> kernel.PolicySweep:
+        """Cheap sweeps of each internal node's binding term in the last sweep (lowest term wins)."""
+        net = self.net
+        n = net.n
+        terms = [self.limit]
+        if self.down:
+            terms += [self.ess, self.lin]
+        else:
+            terms += [np.full(n, 2.0), np.full(n, 2.0)]
+        terms.append(self.u if self.up else np.full(n, 2.0))
+        pol = np.argmin(np.stack(terms), axis=0)
+        pol[~net.internal] = 0
+        empty = np.zeros(0, dtype=np.int64)
+        ess_nodes = lin_nodes = empty
+        ess_group = lin_groups = lin_owner = empty
+        lin_omega = np.zeros(0)
+        if self.down:
+            ess_nodes = np.flatnonzero(pol == 1)
+            hit = self.r_ess <= self.ess[net._ess_dst]      # the group(s) at the minimum
+            pick = np.full(n, -1, dtype=np.int64)
+            pick[net._ess_dst[hit]] = net._ess_idx[hit]
+            ess_group = pick[ess_nodes]
+            lin_nodes = np.flatnonzero(pol == 2)
+            if lin_nodes.size:
+                pos = _ranges(net.lin_ptr[lin_nodes], net.lin_ptr[lin_nodes + 1])
+                owner = np.repeat(lin_nodes, net.lin_ptr[lin_nodes + 1] - net.lin_ptr[lin_nodes])
+                g = net._lin_idx[pos]
+                keep = self.r[g] > 0.0
+                lin_groups, lin_owner, lin_omega = g[keep], owner[keep], net._lin_omega[pos][keep]
+        up_nodes = np.flatnonzero(pol == 3) if self.up else empty
+        gm = self.gm if self.down else sp.csr_matrix((0, n))
+        base = net.g_base if self.down else np.ones(0)
+        return kernel.PolicySweep(n, gm, base, self.offset, net.sales_matrix if self.up else None, net.s,
+                                  ess_nodes, ess_group, lin_groups, lin_owner, lin_omega, up_nodes)
 
 
 @dataclass
@@ -297,11 +344,15 @@ class CascadeState:
     converged: bool = True     # False: stopped by ``max_sweeps`` with levels still moving
     max_change: float = 0.0    # largest drop of one level in the last sweep
     loss_change: float = 0.0   # lost internal output added by the last sweep, share of total internal output
+    policy_sweeps: int = 0     # of ``sweeps``, the cheap sweeps of binding terms (kernel.PolicySweep)
+    loss: float = 0.0          # lost internal output, share of total internal output
+    remaining: float = 0.0     # estimated lost output still to come, same unit (0: fixed point; inf: unknown)
 
 
 def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.ndarray | None = None,
-            stock: np.ndarray | None = None, tol: float = 1e-6, max_sweeps: int = 100,
-            track_paths: bool = True, full_frac: float = 0.1, loss_tol: float | None = None) -> CascadeState:
+            stock: np.ndarray | None = None, tol: float = 1e-6, max_sweeps: int = 1000,
+            track_paths: bool = True, full_frac: float = 0.1, loss_tol: float | None = None,
+            loss_rtol: float | None = None, policy_sweeps: int | None = None) -> CascadeState:
     """Propagate one shock to its fixed point.
 
     Parameters
@@ -312,18 +363,31 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
     cap : optional (m,) availability factor per link in buyer-group order (link-level shocks such as
         imports of a product from a country); 1 = unaffected.
     stock : optional (G,) inventory per input group, in periods of base use, added to availability.
-    tol, max_sweeps : stop when no level changes by more than ``tol`` or after ``max_sweeps``.
+    tol, max_sweeps : stop when a full sweep changes no level by more than ``tol`` (the fixed point) or
+        after ``max_sweeps`` sweeps of either kind.
     full_frac : above this share of nodes in the frontier, sweep every node (same result, less overhead).
-    loss_tol : optional second stopping rule: stop once a sweep adds less than ``loss_tol`` (a share
-        of total internal output) to the lost output. Off by default: on cyclic networks the loss
-        still grows slowly when this fires, and a small first shock can add little in its first
-        sweeps before reaching a large buyer (see ``bench/shock_bench.py --loss-trace``).
+    loss_tol : optional stop once a sweep adds less than ``loss_tol`` (a share of total internal output)
+        to the lost output. Off by default: on cyclic networks the loss still grows when this fires.
+    loss_rtol : optional stop on the loss: once the lost output still to come, estimated from the
+        geometric decay of the last sweeps' increments (:func:`kernel.tail_estimate`), is at most
+        ``loss_rtol`` times the output lost so far. ``remaining`` reports that estimate. With this rule
+        a level counts as changed from 1e-12 on (not ``tol``), so many tiny changes that still add up
+        to a loss are followed rather than cut off.
+    policy_sweeps : on the full-sweep path, after each full sweep run this many cheap sweeps of each
+        node's binding term (:class:`kernel.PolicySweep`; same fixed point, approached from the same
+        side); 0 gives plain synchronous sweeps. Default: ``POLICY_SWEEPS`` on networks of at least
+        ``POLICY_MIN_LINKS`` links, 0 below (where a full sweep costs little and plain sweeps keep every
+        intermediate level identical to the textbook synchronous iteration).
 
     Returns
     -------
     CascadeState with levels ``h``, per reached node the predecessor whose loss reached it, and how
-    far from converged the last sweep was (``converged``, ``max_change``, ``loss_change``).
+    far from converged the last sweep was (``converged``, ``max_change``, ``loss_change``,
+    ``remaining``).
     """
+    if policy_sweeps is None:
+        policy_sweeps = POLICY_SWEEPS if net.m >= POLICY_MIN_LINKS else 0
+    step = tol if loss_rtol is None else min(tol, 1e-12)   # a level change that counts as a change
     psi = np.clip(np.asarray(psi, dtype=float), 0.0, 1.0)
     h = 1.0 - psi
     limit = h.copy()
@@ -342,7 +406,7 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
             via[t_[lead]] = 3  # a shocked link (e.g. imports of a product)
     touched = [changed]
     internal_idx = net.internal
-    sweeps = 0
+    sweeps = psweeps = 0
     down = direction in (DOWN, BOTH)
     up = direction in (UP, BOTH)
     first = cap is not None
@@ -352,7 +416,12 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
     all_touched = False
     wts = np.where(internal_idx, net.s, 0.0)
     total = float(wts.sum()) or 1.0
+    wshare = wts / total
     dmax = dloss = 0.0
+    incs: list[float] = []          # lost output added by each sweep (share of total internal output)
+    cycles: list[float] = []        # ... by each full sweep with the policy sweeps after it
+    lost_before = float(np.multiply(wshare, psi).sum())
+    reached = 0
     stop = False
     while changed.size and sweeps < max_sweeps:
         reach = (int(out_count[changed].sum()) if down else 0) + (int(in_count[changed].sum()) if up else 0)
@@ -383,13 +452,29 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
                 sweeper = _FullSweep(net, limit, cap, stock, down, up)
             new = sweeper(h)
             drop = h - new
-            moved = np.flatnonzero(drop > tol)
+            moved = np.flatnonzero(drop > step)
             # multiply + sum, not ``@``: a BLAS dot wakes OpenBLAS threads, which then spin and slow the sweeps
-            dmax, dloss = float(drop.max()), float(np.multiply(wts, drop).sum()) / total
+            dmax, dloss = float(drop.max()), float(np.multiply(wshare, drop).sum())
             if track_paths and moved.size:
                 _record_paths(net, moved, changed, h, pred, via, psi, down, up)
             np.copyto(h, new)
             all_touched = True
+            sweeps += 1
+            incs.append(dloss)
+            # policy sweeps pay once the loss has reached most of the nodes it will reach: they only
+            # follow terms that already bind, so a front that still spreads needs full sweeps
+            reached, reached_before = int(np.count_nonzero(h < 1.0)), reached
+            k = min(policy_sweeps, max_sweeps - sweeps) if moved.size else 0
+            if k > 0 and reached <= 1.05 * reached_before:
+                later, dmax = _policy_phase(net, sweeper, h, k, wshare, step, incs, pred, via, psi,
+                                            down, up, track_paths)
+                moved = np.union1d(moved, later)   # neighbours of both are evaluated next
+                sweeps += k
+                psweeps += k
+                dloss = incs[-1]
+            lost = float(np.multiply(wshare, 1.0 - h).sum())
+            cycles.append(lost - lost_before)    # lost output added since the previous full sweep
+            lost_before = lost
         else:
             new = np.minimum(h[cand], limit[cand])
             if down:
@@ -399,25 +484,70 @@ def cascade(net: Network, psi: np.ndarray, *, direction: str = BOTH, cap: np.nda
                 new = np.minimum(new, _upstream(net, cand, h))
             new = np.clip(new, 0.0, 1.0)
             drop = h[cand] - new
-            moved = cand[drop > tol]
+            moved = cand[drop > step]
             dmax = float(drop.max()) if drop.size else 0.0
-            dloss = float(np.multiply(wts[cand], drop).sum()) / total
+            dloss = float(np.multiply(wshare[cand], drop).sum())
             if track_paths and moved.size:
                 _record_paths(net, moved, changed, h, pred, via, psi, down, up)
             h[cand] = new
             touched.append(cand)
+            sweeps += 1
+            incs.append(dloss)
         changed = moved
-        sweeps += 1
         if loss_tol is not None and dloss <= loss_tol:
             stop = True
             break
+        if loss_rtol is not None and changed.size and full:
+            rem = _remaining(incs, cycles)
+            if 0.0 < rem <= loss_rtol * lost_before:
+                stop = True
+                break
     conv = stop or changed.size == 0
+    loss = float(np.multiply(wshare, 1.0 - h).sum())
+    remaining = 0.0 if changed.size == 0 else _remaining(incs, cycles)
     if all_touched:
-        return CascadeState(h, np.arange(net.n), pred, via, sweeps, conv, dmax, dloss)
-    tmark = np.zeros(net.n, dtype=bool)
-    for part in touched:
-        tmark[part] = True
-    return CascadeState(h, np.flatnonzero(tmark), pred, via, sweeps, conv, dmax, dloss)
+        nodes = np.arange(net.n)
+    else:
+        tmark = np.zeros(net.n, dtype=bool)
+        for part in touched:
+            tmark[part] = True
+        nodes = np.flatnonzero(tmark)
+    return CascadeState(h, nodes, pred, via, sweeps, conv, dmax, dloss, psweeps, loss, remaining)
+
+
+def _remaining(incs: list[float], cycles: list[float]) -> float:
+    """Lost output still to come: the geometric tail of the last full-sweep cycles once there are
+    policy sweeps (their own increments decay faster than the loss while policies still switch),
+    else of the last sweeps."""
+    if len(cycles) < len(incs):
+        return max(kernel.tail_estimate(cycles, window=CYCLE_WINDOW), kernel.tail_estimate(incs))
+    return kernel.tail_estimate(incs)
+
+
+def _policy_phase(net: Network, sweeper: _FullSweep, h: np.ndarray, k: int, wshare: np.ndarray, tol: float,
+                  incs: list[float], pred: np.ndarray, via: np.ndarray, psi: np.ndarray, down: bool, up: bool,
+                  track_paths: bool) -> tuple[np.ndarray, float]:
+    """``k`` policy sweeps from ``h`` (updated in place). Returns the nodes that moved by more than
+    ``tol`` over the phase and the largest change of the last sweep; appends each sweep's added loss."""
+    op = sweeper.policy()
+    x = 1.0 - h
+    start = x.copy()
+    lost = float(np.multiply(wshare, x).sum())
+    unreached = np.flatnonzero((pred < 0) & (psi <= 0) & (x <= tol) & net.internal) if track_paths else None
+    dmax = 0.0
+    for _ in range(k):
+        y = op(x)
+        if unreached is not None and unreached.size:
+            fresh = y[unreached] > tol
+            if fresh.any():
+                _record_paths(net, unreached[fresh], np.flatnonzero(x > tol), 1.0 - x, pred, via, psi, down, up)
+                unreached = unreached[~fresh]
+        now = float(np.multiply(wshare, y).sum())
+        incs.append(now - lost)
+        dmax = float((y - x).max())
+        lost, x = now, y
+    np.subtract(1.0, x, out=h)
+    return np.flatnonzero(x - start > tol), dmax
 
 
 def _record_paths(net: Network, moved: np.ndarray, changed: np.ndarray, h: np.ndarray, pred: np.ndarray,
@@ -505,11 +635,12 @@ class CascadeRun:
     sweeps: list[int]
     converged: list[bool] = field(default_factory=list)      # per month, see CascadeState
     loss_change: list[float] = field(default_factory=list)   # per month: last sweep's added loss share
+    remaining: list[float] = field(default_factory=list)     # per month: estimated loss still to come (share)
 
 
 def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = None, direction: str = BOTH,
                 inventory_periods: float | np.ndarray = 0.0, tol: float = 1e-6,
-                max_sweeps: int = 100) -> CascadeRun:
+                max_sweeps: int = 1000, loss_rtol: float | None = None) -> CascadeRun:
     """A cascade over months with inventory buffers.
 
     Parameters
@@ -519,6 +650,7 @@ def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = N
     inventory_periods : stock per input group at the start, in months of base use (days / 30); one
         value or (G,). Each month the stock covers shortfalls of deliveries below the buyer's
         production and is refilled by deliveries above it, up to the initial level.
+    tol, max_sweeps, loss_rtol : stopping rules of each month's :func:`cascade`.
     """
     T = psi_t.shape[0]
     G = net.g_base.shape[0]
@@ -532,6 +664,7 @@ def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = N
     sweeps: list[int] = []
     converged: list[bool] = []
     loss_change: list[float] = []
+    remaining: list[float] = []
     cache: dict[bytes, CascadeState] = {}
     for t in range(T):
         cap = None if cap_t is None else cap_t[t]
@@ -540,13 +673,14 @@ def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = N
             st = cache[key]
         else:
             st = cascade(net, psi_t[t], direction=direction, cap=cap, stock=stock if use_stock else None,
-                         tol=tol, max_sweeps=max_sweeps)
+                         tol=tol, max_sweeps=max_sweeps, loss_rtol=loss_rtol)
             if not use_stock:
                 cache[key] = st
         H[t] = st.h
         sweeps.append(st.sweeps)
         converged.append(st.converged)
         loss_change.append(st.loss_change)
+        remaining.append(st.remaining)
         hit = (st.h < 1.0 - tol) & (first < 0)
         first[hit] = t
         newp = hit & (st.pred >= 0)
@@ -556,4 +690,4 @@ def run_cascade(net: Network, psi_t: np.ndarray, *, cap_t: np.ndarray | None = N
             _, gr, r = _downstream(net, st.touched, st.h, cap, None)
             need = st.h[net.g_dst[gr]]
             stock[gr] = np.clip(stock[gr] + (r - need), 0.0, stock0[gr])
-    return CascadeRun(H, pred, via, first, sweeps, converged, loss_change)
+    return CascadeRun(H, pred, via, first, sweeps, converged, loss_change, remaining)
