@@ -5,13 +5,16 @@ Compares, in the same run and on the same database:
 * ``ibis``   – chainwatch's analytics (``stats_expr``: Ibis expressions compiled to DuckDB SQL), timed
   end to end (building the expression, compiling it to SQL, running it, fetching the result; the
   service caches the compiled SQL, the benchmark does not);
-* ``sql``    – (a) one hand-written DuckDB SQL query computing the same numbers;
+* ``fair``   – (a) one hand-written DuckDB SQL query computing the same numbers as a DuckDB user would
+  write it (cells rolled up with ``GROUPING SETS``, ``CASE`` sums; see :func:`handwritten_sql`);
+* ``plan``   – the same query copied from the Ibis plan (kept for comparison: ≈1× against it only
+  shows that the two are the same query);
 * ``pandas`` – (b) the plain-pandas reference of the tests (``tests/stats/reference.py``), given the
   needed tables as DataFrames (reading them from DuckDB is timed separately).
 
 Each variant runs in its own child process, so the reported peak memory (max RSS) is that
-variant's alone. Times are medians of ``--repeat`` runs. The results must be identical (to 1e-9
-relative); the target is ibis within 2× of the hand-written SQL.
+variant's alone. Times are medians of ``--repeat`` runs. The results must be identical (to 1.1e-12
+relative); the targets are ibis within 1.2× of the fair hand-written SQL (1.5× with ``--quick``).
 
 Usage::
 
@@ -44,6 +47,7 @@ STOCK = {"employees"}
 TABLES = ("monthly_value", "enterprise", "enterprise_scope", "deflator", "segment_enterprise", "segment", "chain",
           "enterprise_annual")
 ALL_BY = ("total", "chain", "segment", "cluster", "district", "industry", "size")
+LABELS = {"fair": "hand-written SQL (fair)", "plan": "SQL, plan copy", "ibis": "ibis", "pandas": "pandas reference"}
 
 
 # --------------------------------------------------------------------------------------------- data
@@ -71,12 +75,27 @@ def build_db(path: Path, n: int, months: int) -> None:
 
 
 # ---------------------------------------------------------------------------- hand-written SQL (a)
-def handwritten_sql(year: int, month: int) -> str:
+def handwritten_sql(year: int, month: int, fair: bool = False) -> str:
     """One DuckDB query computing the same wide table as ``stats_expr`` (policy 'exclude').
 
     The repetitive per-indicator column lists are expanded with f-strings; the query shape
     (panel → caliber → memberships → group sums → measures) is written by hand.
+
+    ``fair=False`` is the *plan copy*: it follows the Ibis plan step by step (every grouping joins a
+    membership list to the caliber frame; filtered aggregates), so its time says only that the two are
+    the same query. ``fair=True`` is what a DuckDB user would write: (a) the partition groupings
+    (total, district, industry, size) sum the caliber frame once per district × industry × size cell
+    and roll the cells up with ``GROUPING SETS``; only chain, segment and cluster join their
+    membership lists; (b) ``sum(CASE WHEN … THEN x END)`` instead of ``sum(x) FILTER (WHERE …)``. The
+    caliber frame, read by both parts, is ``MATERIALIZED``: DuckDB would otherwise inline it twice and
+    take 5–8× longer.
     """
+    def fsum(x: str, cond: str) -> str:   # a filtered sum, in the query's style
+        return f"sum(CASE WHEN {cond} THEN {x} END)" if fair else f"sum({x}) FILTER (WHERE {cond})"
+
+    def fcount(cond: str) -> str:
+        return f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)" if fair else f"count(*) FILTER (WHERE {cond})"
+
     m = max(month, 2)
     span_m = "cumulative" if m == 2 else "month"
     per = {k: f"{year - k:04d}-{m:02d}" for k in range(2)}
@@ -89,14 +108,16 @@ def handwritten_sql(year: int, month: int) -> str:
     for k in range(3):
         for s in ss:
             w = f"year = {year - k}" + (" AND off" if s == "m" else "")
-            panel.append(f"coalesce(sum(n) FILTER (WHERE {w}), 0) AS has_{s}{k}")
+            panel.append(f"coalesce({fsum('n', w)}, 0) AS has_{s}{k}")
             for i in IND:
-                panel.append(f"coalesce(sum(s_{i}) FILTER (WHERE {w}), 0) AS {i}_{s}{k}")
+                panel.append(f"coalesce({fsum(f's_{i}', w)}, 0) AS {i}_{s}{k}")
     means = [f"CASE WHEN has_{s}{k} > 0 THEN {i}_{s}{k} / has_{s}{k} ELSE 0 END AS {i}_{s}{k}"
              for k in range(3) for s in ss for i in IND if i in STOCK]
     stock_cols = [f"{i}_{s}{k}" for k in range(3) for s in ss for i in IND if i in STOCK]
-    dx = [f"max(index_value) FILTER (WHERE period = '{per[k]}' AND span = '{span_m if s == 'm' else 'cumulative'}') "
-          f"AS ix_{s}{k}" for k in ks for s in ss]
+    dx = [(f"max(CASE WHEN period = '{per[k]}' AND span = '{span_m if s == 'm' else 'cumulative'}' THEN index_value END) "
+           if fair else
+           f"max(index_value) FILTER (WHERE period = '{per[k]}' AND span = '{span_m if s == 'm' else 'cumulative'}') ")
+          + f"AS ix_{s}{k}" for k in ks for s in ss]
     flags = []
     for k in ks:
         for s in ss:
@@ -115,21 +136,21 @@ def handwritten_sql(year: int, month: int) -> str:
                 cal.append(f"CASE WHEN {use} AND own_{s}{k} THEN {i}_{s}{k + 1} ELSE 0 END AS D_{i}_{s}{k}")
                 if k == 0:
                     cal.append(f"CASE WHEN in_{s}{k} THEN {i}_{s}{k} ELSE 0 END AS L_{i}_{s}")
-    sums = ["count(*) FILTER (WHERE in_c0) AS n_enterprises", "count(*) FILTER (WHERE in_m0) AS n_month_enterprises",
-            "count(*) FILTER (WHERE new_c0) AS n_new", "count(*) FILTER (WHERE inc_c0) AS n_incomplete_base",
-            "count(*) FILTER (WHERE in_c0 AND profit_c0 < -1e-6) AS n_loss",
-            "coalesce(-sum(profit_c0) FILTER (WHERE in_c0 AND profit_c0 < -1e-6), 0) AS loss_total"]
+    sums = [f"{fcount('in_c0')} AS n_enterprises", f"{fcount('in_m0')} AS n_month_enterprises",
+            f"{fcount('new_c0')} AS n_new", f"{fcount('inc_c0')} AS n_incomplete_base",
+            f"{fcount('in_c0 AND profit_c0 < -1e-6')} AS n_loss",
+            f"coalesce(-{fsum('profit_c0', 'in_c0 AND profit_c0 < -1e-6')}, 0) AS loss_total"]
     for i in IND:
         for s in ss:
             sums.append(f"sum(L_{i}_{s}) AS L_{i}_{s}")
             for k in ks:
                 sums += [f"sum(N_{i}_{s}{k}) AS N_{i}_{s}{k}", f"sum(D_{i}_{s}{k}) AS D_{i}_{s}{k}"]
                 if i == "value_added":
-                    sums += [f"coalesce(sum(N_{i}_{s}{k} / (X_{s}{k} / 100)) FILTER (WHERE use_{s}{k}), 0) AS C_{i}_{s}{k}",
-                             f"count(*) FILTER (WHERE use_{s}{k} AND X_{s}{k} IS NULL) AS XM_{i}_{s}{k}"]
+                    sums += [f"coalesce({fsum(f'N_{i}_{s}{k} / (X_{s}{k} / 100)', f'use_{s}{k}')}, 0) AS C_{i}_{s}{k}",
+                             f"{fcount(f'use_{s}{k} AND X_{s}{k} IS NULL')} AS XM_{i}_{s}{k}"]
         eps = f"greatest(greatest(abs(N_{i}_c0), abs(D_{i}_c0)) * 1e-9, 1e-6)"
-        sums += [f"count(*) FILTER (WHERE use_c0 AND N_{i}_c0 - D_{i}_c0 > {eps}) AS {i}__n_growing",
-                 f"count(*) FILTER (WHERE use_c0 AND D_{i}_c0 - N_{i}_c0 > {eps}) AS {i}__n_declining"]
+        sums += [f"{fcount(f'use_c0 AND N_{i}_c0 - D_{i}_c0 > {eps}')} AS {i}__n_growing",
+                 f"{fcount(f'use_c0 AND D_{i}_c0 - N_{i}_c0 > {eps}')} AS {i}__n_declining"]
 
     def g(n: str, d: str) -> str:
         return f"CASE WHEN {d} <> 0 THEN ({n} - {d}) / abs({d}) * 100 END"
@@ -166,7 +187,7 @@ def handwritten_sql(year: int, month: int) -> str:
                  "WHEN a.employees >= 300 AND a.revenue * 10000 >= 20000000 THEN 'medium' "
                  "WHEN a.employees >= 20 AND a.revenue * 10000 >= 3000000 THEN 'small' ELSE 'micro' END")
     nl = ",\n  "
-    return f"""
+    head = f"""
 WITH mv AS (
   SELECT *, coalesce(total_profit, 0) + coalesce(taxes, 0) AS profit_tax FROM monthly_value
   WHERE year IN ({year}, {year - 1}, {year - 2}) AND month <= {m}),
@@ -186,25 +207,52 @@ base AS (
   LEFT JOIN (SELECT uscc FROM enterprise_scope WHERE year = {year - 1} AND above_size) s1 USING (uscc)
   LEFT JOIN d ON d.industry = e.division
   LEFT JOIN x ON TRUE),
-cal AS (SELECT {nl.join(cal)}
-  FROM base WHERE in_c0 OR in_m0 OR in_c1 OR in_m1),
+cal AS {'MATERIALIZED ' if fair else ''}(SELECT {nl.join(cal)}
+  FROM base WHERE in_c0 OR in_m0 OR in_c1 OR in_m1),"""
+    chain_members = """UNION ALL SELECT DISTINCT 'segment', segment_id, uscc FROM segment_enterprise
+  UNION ALL SELECT DISTINCT 'chain', s.chain_id, se.uscc FROM segment_enterprise se JOIN segment s USING (segment_id)
+  UNION ALL SELECT DISTINCT 'cluster', c.cluster_id, se.uscc FROM segment_enterprise se
+    JOIN segment s USING (segment_id) JOIN chain c USING (chain_id) WHERE c.cluster_id IS NOT NULL"""
+    tail = f"""
+t AS (SELECT * FROM gs WHERE group_type = 'total')
+SELECT {nl.join(out)}
+FROM gs g, t
+"""
+    if not fair:
+        return head + f"""
 members AS (
   SELECT 'total' AS group_type, 'total' AS group_id, uscc FROM enterprise
   UNION ALL SELECT 'district', district, uscc FROM enterprise
   UNION ALL SELECT 'industry', division, uscc FROM enterprise
   UNION ALL SELECT 'size', {size_case}, e.uscc FROM enterprise e
     LEFT JOIN enterprise_annual a ON a.uscc = e.uscc AND a.year = {year - 1}
-  UNION ALL SELECT DISTINCT 'segment', segment_id, uscc FROM segment_enterprise
-  UNION ALL SELECT DISTINCT 'chain', s.chain_id, se.uscc FROM segment_enterprise se JOIN segment s USING (segment_id)
-  UNION ALL SELECT DISTINCT 'cluster', c.cluster_id, se.uscc FROM segment_enterprise se
-    JOIN segment s USING (segment_id) JOIN chain c USING (chain_id) WHERE c.cluster_id IS NOT NULL),
+  {chain_members}),
 gs AS (SELECT group_type, group_id,
   {nl.join(sums)}
-  FROM members JOIN cal USING (uscc) GROUP BY group_type, group_id),
-t AS (SELECT * FROM gs WHERE group_type = 'total')
-SELECT {nl.join(out)}
-FROM gs g, t
-"""
+  FROM members JOIN cal USING (uscc) GROUP BY group_type, group_id),""" + tail
+    # cell sums are additive: the roll-up sums them again (counts become sums of counts)
+    names = [x.rsplit(" AS ", 1)[1] for x in sums]
+    roll = []
+    for x, name in zip(sums, names, strict=True):
+        roll.append(f"coalesce(sum({name}), 0) AS {name}" if x.startswith("coalesce(") else f"sum({name}) AS {name}")
+    return head + f"""
+keyed AS (
+  SELECT c.*, e.district, e.division, {size_case} AS size FROM cal c JOIN enterprise e USING (uscc)
+    LEFT JOIN enterprise_annual a ON a.uscc = e.uscc AND a.year = {year - 1}),
+cells AS (SELECT district, division, size,
+  {nl.join(sums)}
+  FROM keyed GROUP BY district, division, size),
+rolled AS (SELECT CASE WHEN grouping(district) = 0 THEN 'district' WHEN grouping(division) = 0 THEN 'industry'
+    WHEN grouping(size) = 0 THEN 'size' ELSE 'total' END AS group_type,
+  CASE WHEN grouping(district) = 0 THEN district WHEN grouping(division) = 0 THEN division
+    WHEN grouping(size) = 0 THEN size ELSE 'total' END AS group_id,
+  {nl.join(roll)}
+  FROM cells GROUP BY GROUPING SETS ((), (district), (division), (size))),
+members AS (SELECT 'segment' AS group_type, '' AS group_id, '' AS uscc WHERE false
+  {chain_members}),
+gs AS (SELECT * FROM rolled UNION ALL SELECT group_type, group_id,
+  {nl.join(sums)}
+  FROM members JOIN cal USING (uscc) GROUP BY group_type, group_id),""" + tail
 
 
 # ------------------------------------------------------------------------------------- variants
@@ -231,8 +279,8 @@ def run_variant(variant: str, db: str, year: int, month: int, repeat: int, out: 
             compile_s.append(t1 - t0)
             run_s.append(t2 - t1)
         extra = {"compile_s": statistics.median(compile_s), "run_s": statistics.median(run_s)}
-    elif variant == "sql":
-        sql = handwritten_sql(year, month)
+    elif variant in ("fair", "plan"):
+        sql = handwritten_sql(year, month, fair=variant == "fair")
         for _ in range(repeat):
             t0 = time.perf_counter()
             result = long_rows(store.con.execute(sql).fetchdf(), list(IND))
@@ -280,7 +328,7 @@ def compare(a: pd.DataFrame, b: pd.DataFrame) -> tuple[bool, str]:
         if ok.any():
             rel = np.abs(x[ok] - y[ok]) / np.maximum(1.0, np.abs(y[ok]))
             worst = max(worst, float(rel.max()))
-    return worst < 1e-9, f"{len(j)} rows, max relative difference {worst:.1e}"
+    return worst <= 1.1e-12, f"{len(j)} rows, max relative difference {worst:.1e}"
 
 
 def main() -> None:
@@ -312,7 +360,7 @@ def main() -> None:
     period = args.period or (f"{last[:4]}-11" if int(last[5:]) >= 11 else last)
     print(f"stats benchmark: {n:,} enterprises × {months} months ({n_rows:,} monthly rows), period {period}, "
           f"all 7 groupings × 8 indicators, median of {args.repeat}", flush=True)
-    variants = ["sql", "ibis"] + ([] if args.skip_pandas else ["pandas"])
+    variants = ["fair", "plan", "ibis"] + ([] if args.skip_pandas else ["pandas"])
     res: dict[str, dict] = {}
     frames: dict[str, pd.DataFrame] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -330,16 +378,17 @@ def main() -> None:
             if "compile_s" in res[v]:
                 extra = (f", of which building + compiling the expression {res[v]['compile_s']:.2f} s, "
                          f"running its SQL {res[v]['run_s']:.2f} s")
-            print(f"  {v:7s} median {res[v]['median_s']:8.3f} s   peak RSS {res[v]['peak_rss_mb']:8.0f} MB   "
+            print(f"  {LABELS[v]:24s} median {res[v]['median_s']:8.3f} s   peak RSS {res[v]['peak_rss_mb']:8.0f} MB   "
                   f"runs {[round(t, 3) for t in res[v]['times']]}{extra}", flush=True)
-    base = res["sql"]["median_s"]
-    print(f"ratio ibis / hand-written SQL: {res['ibis']['median_s'] / base:.2f}× (target ≤ 2×); "
-          f"its generated SQL alone: {res['ibis']['run_s'] / base:.2f}×")
+    base = res["fair"]["median_s"]
+    print(f"ratio ibis / fair hand-written SQL: {res['ibis']['median_s'] / base:.2f}× "
+          f"(target ≤ {1.5 if args.quick else 1.2}×); its generated SQL alone: {res['ibis']['run_s'] / base:.2f}×")
+    print(f"ratio plan copy / fair hand-written SQL: {res['plan']['median_s'] / base:.2f}×")
     if "pandas" in res:
-        print(f"ratio pandas / hand-written SQL: {res['pandas']['median_s'] / base:.2f}×")
+        print(f"ratio pandas / fair hand-written SQL: {res['pandas']['median_s'] / base:.2f}×")
     for v in variants[1:]:
-        ok, detail = compare(frames[v], frames["sql"])
-        print(f"results {v} vs sql: {'identical' if ok else 'DIFFERENT'} ({detail})")
+        ok, detail = compare(frames[v], frames["fair"])
+        print(f"results {v} vs fair: {'identical' if ok else 'DIFFERENT'} ({detail})")
         if not ok:
             sys.exit(1)
 

@@ -7,9 +7,16 @@ from chainwatch.analytics.stats.compute import (
     finalize,
     group_sums,
     long_rows,
+    rollup_sums,
     stats_expr,
 )
-from chainwatch.analytics.stats.groups import derived_scope, membership, memberships, size_class_expr
+from chainwatch.analytics.stats.groups import (
+    assignments,
+    derived_scope,
+    membership,
+    memberships,
+    size_class_expr,
+)
 from chainwatch.analytics.stats.indicators import (
     ALL_INDICATORS,
     GROUP_TYPES,
@@ -27,8 +34,8 @@ from chainwatch.analytics.stats.measures import (
 from chainwatch.analytics.stats.panel import Span, caliber_frame, enterprise_panel
 
 __all__ = [
-    "ALL_INDICATORS", "GROUP_FIELDS", "GROUP_TYPES", "IND_FIELDS", "INDICATORS", "PARTITIONS",
+    "ALL_INDICATORS", "GROUP_FIELDS", "GROUP_TYPES", "IND_FIELDS", "INDICATORS", "PARTITIONS", "assignments",
     "SENTENCE_INDICATORS", "Span", "caliber_frame", "derived_scope", "contribution_pct", "enterprise_panel", "finalize",
     "group_sums", "growth_pct", "long_rows", "membership", "memberships", "pull_pp", "real_growth_pct",
-    "size_class_expr", "stats_expr", "two_year_avg_pct",
+    "rollup_sums", "size_class_expr", "stats_expr", "two_year_avg_pct",
 ]

@@ -14,7 +14,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from chainwatch.analytics.stats.groups import memberships
+from chainwatch.analytics.stats.groups import assignments, memberships
 from chainwatch.analytics.stats.indicators import ALL_INDICATORS, GROUP_TYPES, INDICATORS
 from chainwatch.analytics.stats.panel import Span, caliber_frame, enterprise_panel
 
@@ -54,22 +54,22 @@ def two_year_expr(g1: Any, g2: Any) -> Any:
     return ibis.cases((prod >= 0, (prod.sqrt() - 1) * 100.0), else_=_null())
 
 
-def group_sums(caliber: Table, members: Table, indicators: Sequence[str], *, years: int = 3,
-               deflated: bool = False) -> Table:
-    """Sum the per-enterprise caliber columns over each group's members.
+def _sums(j: Table, indicators: Sequence[str], years: int, deflated: bool, *, filtered: bool) -> dict[str, Any]:
+    """The per-group aggregates of the caliber columns of ``j`` (see :func:`group_sums`).
 
-    Returns one row per (group_type, group_id) with the counts, the levels ``L_*``, the numerators
-    ``N_*`` and denominators ``D_*``, comparable-price numerators ``C_*`` (value added, when
-    ``deflated``) and ``XM_*``, the number of caliber enterprises without a PPI index.
+    ``filtered`` writes conditional sums as ``sum(x) FILTER (WHERE c)``; otherwise as
+    ``sum(CASE WHEN c THEN x END)``, which DuckDB evaluates faster when there are many of them.
     """
-    j = members.inner_join(caliber, "uscc")
+    def csum(x: Any, cond: Any) -> Any:
+        return x.sum(where=cond) if filtered else ibis.ifelse(cond, x, _null()).sum()
+
     aggs: dict[str, Any] = {
         "n_enterprises": j.in_c0.sum(),
         "n_month_enterprises": j.in_m0.sum(),
         "n_new": j.new_c0.sum(),
         "n_incomplete_base": j.inc_c0.sum(),
         "n_loss": (j.in_c0 & (j.profit_c0 < -ABS_TOL)).sum(),
-        "loss_total": (-j.profit_c0).sum(where=j.in_c0 & (j.profit_c0 < -ABS_TOL)).fill_null(0.0),
+        "loss_total": csum(-j.profit_c0, j.in_c0 & (j.profit_c0 < -ABS_TOL)).fill_null(0.0),
     }
     for ind in indicators:
         for s in ("m", "c"):
@@ -80,14 +80,64 @@ def group_sums(caliber: Table, members: Table, indicators: Sequence[str], *, yea
                 if deflated and INDICATORS[ind].deflatable:
                     use = j[f"use_{s}{k}"]
                     x = j[f"X_{s}{k}"]
-                    aggs[f"C_{ind}_{s}{k}"] = (j[f"N_{ind}_{s}{k}"] / (x / 100.0)).sum(where=use).fill_null(0.0)
+                    aggs[f"C_{ind}_{s}{k}"] = csum(j[f"N_{ind}_{s}{k}"] / (x / 100.0), use).fill_null(0.0)
                     aggs[f"XM_{ind}_{s}{k}"] = (use & x.isnull()).sum()
         n, d = j[f"N_{ind}_c0"], j[f"D_{ind}_c0"]
         use = j.use_c0
         eps = ibis.greatest(ibis.greatest(n.abs(), d.abs()) * FLAT_TOL, ABS_TOL)  # float noise counts as flat
         aggs[f"{ind}__n_growing"] = (use & (n - d > eps)).sum()
         aggs[f"{ind}__n_declining"] = (use & (d - n > eps)).sum()
-    return j.group_by(["group_type", "group_id"]).aggregate(**aggs)
+    return aggs
+
+
+def group_sums(caliber: Table, members: Table, indicators: Sequence[str], *, years: int = 3,
+               deflated: bool = False) -> Table:
+    """Sum the per-enterprise caliber columns over each group's members (the *join* plan).
+
+    Returns one row per (group_type, group_id) with the counts, the levels ``L_*``, the numerators
+    ``N_*`` and denominators ``D_*``, comparable-price numerators ``C_*`` (value added, when
+    ``deflated``) and ``XM_*``, the number of caliber enterprises without a PPI index.
+    Every grouping joins its membership list to the caliber frame; :func:`rollup_sums` gives the same
+    rows with one pass over the caliber frame.
+    """
+    j = members.inner_join(caliber, "uscc")
+    return j.group_by(["group_type", "group_id"]).aggregate(
+        **_sums(j, indicators, years, deflated, filtered=True))
+
+
+def rollup_sums(caliber: Table, assign: Table, by: Sequence[str], indicators: Sequence[str], *,
+                years: int = 3, deflated: bool = False) -> Table:
+    """The rows of :func:`group_sums` from one pass over the caliber frame (the *rollup* plan).
+
+    ``assign`` (:func:`groups.assignments`) gives each enterprise one ``cell`` row (its district,
+    industry division and size class) and one row per chain, segment or cluster membership. The
+    caliber frame is joined to it once and summed per cell and per membership group; total, district,
+    industry and size, which partition the enterprises, are then sums of the (few hundred) cells.
+    Every aggregate is a sum, so the roll-up only changes the order of additions.
+    """
+    j = assign.inner_join(caliber, "uscc")
+    keys = ["kind", "key", "district", "division", "size"]
+    a = j.group_by(keys).aggregate(**_sums(j, indicators, years, deflated, filtered=False))
+    cols = [c for c in a.columns if c not in keys]
+
+    def again(t: Table) -> dict[str, Any]:
+        return {c: (t[c].sum().fill_null(0.0) if c == "loss_total" or c.startswith("C_") else t[c].sum())
+                for c in cols}
+
+    cells = a.filter(a.kind == "cell")
+    parts = [cells.aggregate(**again(cells)).mutate(group_type=ibis.literal("total"),
+                                                     group_id=ibis.literal("total"))]
+    for gt, col in (("district", "district"), ("industry", "division"), ("size", "size")):
+        if gt in by:
+            parts.append(cells.group_by(group_id=cells[col]).aggregate(**again(cells))
+                         .mutate(group_type=ibis.literal(gt)))
+    others = a.filter(a.kind != "cell")
+    parts.append(others.select(group_type=others.kind, group_id=others.key, **{c: others[c] for c in cols}))
+    order = ["group_type", "group_id", *cols]
+    out = parts[0].select(*order)
+    for p in parts[1:]:
+        out = out.union(p.select(*order), distinct=False)
+    return out
 
 
 def finalize(gs: Table, indicators: Sequence[str], *, years: int = 3, deflated: bool = False) -> Table:
@@ -141,7 +191,7 @@ def finalize(gs: Table, indicators: Sequence[str], *, years: int = 3, deflated: 
 
 def stats_expr(tables: Mapping[str, Table], year: int, month: int, *, by: Sequence[str] = ("total",),
                indicators: Sequence[str] | None = None, policy: str = "exclude",
-               districts: Sequence[str] | None = None, years: int = 3) -> Table:
+               districts: Sequence[str] | None = None, years: int = 3, plan: str = "rollup") -> Table:
     """The full statistics of one period as one Ibis expression (wide: one row per group).
 
     Parameters
@@ -154,6 +204,8 @@ def stats_expr(tables: Mapping[str, Table], year: int, month: int, *, by: Sequen
     policy : incomplete-base policy, ``exclude`` or ``zero`` (statistics.md §2.2 step 4).
     districts : restrict to enterprises of these districts (a district official's scope).
     years : 3 computes the two-year average growth (needs year t−2), 2 skips it.
+    plan : ``rollup`` (default: :func:`rollup_sums`, one pass over the caliber frame) or ``join``
+        (:func:`group_sums`, one membership join per grouping); the rows are the same.
     """
     inds = list(indicators or ALL_INDICATORS)
     for ind in inds:
@@ -171,10 +223,15 @@ def stats_expr(tables: Mapping[str, Table], year: int, month: int, *, by: Sequen
     panel = enterprise_panel(tables["monthly_value"], span, panel_inds, years=years)
     cal = caliber_frame(panel, enterprise, tables["enterprise_scope"], span, panel_inds,
                         deflator=deflator, policy=policy, years=years)
-    members = memberships(by, enterprise, segment_enterprise=tables.get("segment_enterprise"),
-                          segment=tables.get("segment"), chain=tables.get("chain"),
-                          annual=tables.get("enterprise_annual"), size_year=span.year - 1)
-    gs = group_sums(cal, members, inds, years=years, deflated=deflator is not None)
+    groups = dict(segment_enterprise=tables.get("segment_enterprise"), segment=tables.get("segment"),
+                  chain=tables.get("chain"), annual=tables.get("enterprise_annual"), size_year=span.year - 1)
+    if plan == "join":
+        gs = group_sums(cal, memberships(by, enterprise, **groups), inds, years=years, deflated=deflator is not None)
+    elif plan == "rollup":
+        gs = rollup_sums(cal, assignments(by, enterprise, **groups), by, inds, years=years,
+                         deflated=deflator is not None)
+    else:
+        raise ValueError(f"unknown plan {plan!r}")
     return finalize(gs, inds, years=years, deflated=deflator is not None)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import ibis
 
-from chainwatch.analytics.stats.indicators import GROUP_TYPES
+from chainwatch.analytics.stats.indicators import GROUP_TYPES, PARTITIONS
 from chainwatch.model.sizeclass import SIZE_RULES
 
 Table = Any
@@ -91,6 +91,37 @@ def memberships(group_types: Sequence[str], enterprise: Table, **tables: Any) ->
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p, distinct=False)
+    return out
+
+
+def assignments(group_types: Sequence[str], enterprise: Table, **tables: Any) -> Table:
+    """Each enterprise's cell and its non-partition memberships, for :func:`compute.rollup_sums`.
+
+    Returns (uscc, kind, key, district, division, size): one ``kind = 'cell'`` row per enterprise with
+    its district, division and size class (size only when the size grouping is asked for), and one row
+    per chain, segment or cluster membership (``kind`` = the grouping, ``key`` = the group).
+    """
+    for g in group_types:
+        if g not in GROUP_TYPES:
+            raise ValueError(f"unknown grouping {g!r}")
+    e = enterprise.select("uscc", "district", "division")
+    none = ibis.null().cast("string")
+    if "size" in group_types:
+        cell = membership("size", enterprise, **tables)
+        cell = cell.inner_join(e, "uscc").select("uscc", "district", "division", size=cell.group_id)
+    else:
+        cell = e.mutate(size=none)
+    cell = cell.select(uscc=cell.uscc.cast("string"), kind=ibis.literal("cell"), key=ibis.literal(""),
+                       district=cell.district.cast("string"), division=cell.division.cast("string"),
+                       size=cell.size.cast("string"))
+    out = cell
+    for g in group_types:
+        if g in PARTITIONS:
+            continue
+        m = membership(g, enterprise, **tables)
+        out = out.union(m.select(uscc=m.uscc.cast("string"), kind=m.group_type.cast("string"),
+                                 key=m.group_id.cast("string"), district=none, division=none, size=none),
+                        distinct=False)
     return out
 
 

@@ -90,11 +90,12 @@ def enterprise_panel(monthly: Table, span: Span, indicators: Sequence[str], year
     for k, y in enumerate(yrs):
         in_c = s1.year == y
         in_m = in_c & s1.off
-        aggs[f"has_m{k}"] = s1.n.sum(where=in_m).fill_null(0)
-        aggs[f"has_c{k}"] = s1.n.sum(where=in_c).fill_null(0)
+        # sum(CASE WHEN …) rather than sum(…) FILTER (WHERE …): DuckDB runs many of them faster
+        aggs[f"has_m{k}"] = ibis.ifelse(in_m, s1.n, 0).sum()
+        aggs[f"has_c{k}"] = ibis.ifelse(in_c, s1.n, 0).sum()
         for ind in indicators:
-            aggs[f"{ind}_m{k}"] = s1[f"s_{ind}"].sum(where=in_m).fill_null(0)
-            aggs[f"{ind}_c{k}"] = s1[f"s_{ind}"].sum(where=in_c).fill_null(0)
+            aggs[f"{ind}_m{k}"] = ibis.ifelse(in_m, s1[f"s_{ind}"], 0.0).sum()
+            aggs[f"{ind}_c{k}"] = ibis.ifelse(in_c, s1[f"s_{ind}"], 0.0).sum()
     panel = s1.group_by("uscc").aggregate(**aggs)
     means: dict[str, Any] = {}
     for k in range(len(yrs)):
