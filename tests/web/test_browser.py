@@ -300,3 +300,56 @@ def test_demo_city_pages_read_like_a_dashboard(browser, demo_server, city):
         assert not s.errors, s.errors
     finally:
         s.close()
+
+
+# -- finding 9: names are text, never markup --------------------------------------------------------
+EVIL_SEGMENT = "<img src=x onerror=window.__pwned=1><b>X</b>"
+EVIL_CHAIN = "x<!--<script>y"
+
+
+@pytest.fixture(scope="module")
+def evil_server(web_db, tmp_path_factory):
+    """The small city with a segment and the chain named like markup."""
+    from chainwatch.service import Chainwatch
+    from chainwatch.web import create_app
+
+    path = tmp_path_factory.mktemp("evil_web") / "city.duckdb"
+    shutil.copyfile(web_db, path)
+    with Chainwatch(path, actor="test") as cw:
+        cw.store.execute("UPDATE segment SET name_zh = ?, name_en = ? WHERE segment_id = 'ev.chips'",
+                         [EVIL_SEGMENT, EVIL_SEGMENT])
+        cw.store.execute("UPDATE chain SET name_zh = ?, name_en = ? WHERE chain_id = 'ev'", [EVIL_CHAIN, EVIL_CHAIN])
+    yield from _serve(create_app(db=path, warm=False))
+
+
+def test_markup_in_names_creates_no_element_and_breaks_no_chart(browser, evil_server, city):
+    """Regression (0.1.0): the chain graph's tooltip turned a segment name into elements (only the CSP
+    stopped the script), and a name containing ``<!--<script>`` stopped every chart of the page."""
+    s = Session(browser, evil_server, "analyst", city.PASSWORD)
+    try:
+        s.go("/chains")
+        assert s.chart("#chart-coverage") == 1
+        s.go("/chains/ev")
+        assert s.chart("#chart-graph") == 5
+        page_json = s.page.evaluate("JSON.parse(document.getElementById('page-data').textContent)")
+        assert EVIL_CHAIN in str(page_json) and EVIL_SEGMENT in str(page_json)
+        images = s.page.evaluate("document.images.length")
+        tips = []
+        for i in range(5):   # show every node's tooltip
+            s.page.evaluate("""i => { const c = echarts.getInstanceByDom(document.querySelector('#chart-graph'));
+                                      c.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: i}); }""", i)
+            s.page.wait_for_timeout(200)
+            tips.append(s.page.evaluate("""() => [...document.querySelectorAll('#chart-graph .tt')]
+                                                 .map(e => e.textContent).join(' | ')"""))
+            assert s.page.evaluate("document.querySelectorAll('#chart-graph b, #chart-graph img').length") == 0
+        assert any(EVIL_SEGMENT in tip for tip in tips), tips     # shown as text …
+        assert s.page.evaluate("document.images.length") == images   # … and no element made from it
+        assert s.page.evaluate("window.__pwned === undefined")
+        # the chain name as text in the page, and every chart of the overview still drawn
+        assert EVIL_CHAIN in s.page.inner_text("h1") or EVIL_CHAIN in s.page.inner_text("body")
+        s.go("/")
+        for sel in ("#chart-trend", "#chart-chains"):
+            s.chart(sel)
+        assert not [e for e in s.errors if "pwned" in e or "SyntaxError" in e], s.errors
+    finally:
+        s.close()

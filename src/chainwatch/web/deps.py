@@ -71,6 +71,7 @@ class WebState:
         self.uploads: dict[str, dict[str, Any]] = {}
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._flights: dict[tuple[Any, ...], threading.Lock] = {}
         self.warm_done = threading.Event()
         self.stopping = threading.Event()
         self._version: tuple[float, tuple[str, str] | None] = (0.0, None)
@@ -107,16 +108,29 @@ class WebState:
         self._version = (0.0, None)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any], *, size: int = 512) -> Any:
-        """Memoise ``compute()`` under ``key`` (which must include the data version), LRU-bounded."""
+        """Memoise ``compute()`` under ``key`` (which must include the data version), LRU-bounded.
+
+        Concurrent requests for the same missing key compute it once: the others wait for the first
+        (a cold overview costs seconds; N slots computing it N times would starve everyone else).
+        """
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        value = compute()
-        with self._cache_lock:
-            self._cache[key] = value
-            while len(self._cache) > size:
-                self._cache.popitem(last=False)
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            with self._cache_lock:
+                if key in self._cache:
+                    return self._cache[key]
+            try:
+                value = compute()
+                with self._cache_lock:
+                    self._cache[key] = value
+                    while len(self._cache) > size:
+                        self._cache.popitem(last=False)
+            finally:
+                with self._cache_lock:
+                    self._flights.pop(key, None)
         return value
 
     def acquire(self) -> Store:

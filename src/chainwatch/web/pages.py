@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from chainwatch.errors import ChainwatchError
 from chainwatch.i18n import t
+from chainwatch.service.result import _clean
 from chainwatch.web.deps import Ctx
 from chainwatch.web.labels import column_label, table_columns, value_label
 
@@ -41,6 +43,30 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
+
+#: characters that must never appear literally in JSON embedded in HTML: ``<`` (a ``</script>`` or
+#: ``<!--`` in a name would end or swallow the script element), ``>``, ``&`` (entities in
+#: attributes), ``'`` (single-quoted attributes) and U+2028/U+2029 (line terminators for old JS parsers)
+_HTML_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
+                "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_HTML_UNSAFE_RE = re.compile("[<>&'\u2028\u2029]")
+
+
+def json_for_html(value: Any) -> Markup:
+    """``value`` as JSON that is safe inside ``<script type="application/json">`` and in attributes.
+
+    The one way pages embed data (also the ``tojson`` filter of the templates): every ``< > & '`` and
+    U+2028/U+2029 is written as a ``\\uXXXX`` escape, which ``JSON.parse`` reads back unchanged; NaN
+    and infinities become ``null``.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_clean(value), ensure_ascii=False, default=str)
+    return Markup(_HTML_UNSAFE_RE.sub(lambda m: _HTML_UNSAFE[m.group(0)], text))
+
+
+_env.filters["tojson"] = json_for_html
 
 
 def _fmt(value: Any, column: str = "") -> str:
@@ -159,8 +185,7 @@ def render(ctx: Ctx, template: str, *, title_key: str, active: str = "", data: A
         t=tr, lang=lang, user=p, nav=nav, active=active, title=tr(title_key),
         lang_href=f"{ctx.request.url.path}?{urlencode(query)}", lang_label=tr("web.lang_switch"),
         csrf=p.csrf_token if p else "", assets_ok=ctx.state.assets_ok,
-        page_data=json.dumps(data if data is not None else {}, ensure_ascii=False, default=str).replace(
-            "</", "<\\/"),
+        page_data=json_for_html(data if data is not None else {}),
         col=lambda c: column_label(c, lang), val=lambda c, v: value_label(c, v, lang),
         table_columns=table_columns, to_yi=to_yi, sort_rows=sort_rows, chain_name=chain_name, district_name=district_name, sec=sec, row_limit=ROW_LIMIT, **values)
     return HTMLResponse(html, status_code=status_code)
