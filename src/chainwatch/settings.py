@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("io_table_max_mb", 64, "Largest IO table file in MiB (import and io_tables_dir)."),
     Setting("io_max_sectors", 5000, "Most sectors of a named IO table (its factorisation's time and memory grow with the cube and square)."),
     Setting("sim_max_shocks", 100, "Most shocks in one scenario."),
+    Setting("trusted_proxies", "", "Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of reverse proxies whose X-Forwarded-For/-Proto headers are believed; empty means none."),
+    Setting("password_min_length", 12, "Shortest password accepted (users add, users passwd, web)."),
+    Setting("password_min_score", 3, "Lowest zxcvbn strength score (0-4) accepted for a password."),
 
     # -- metric catalogue, reference dates (issue 16) ----------------------------------------------
 

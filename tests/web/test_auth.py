@@ -53,7 +53,7 @@ def test_open_redirect_is_refused(app, city):
 
 def test_cookie_writes_need_the_csrf_token_bearer_writes_do_not(app, city):
     c, _ = _form_login(app, "admin", city.PASSWORD, city)
-    body = {"username": "csrf_probe", "password": "long-enough", "role": "viewer"}
+    body = {"username": "csrf_probe", "password": "harbour-lantern-58", "role": "viewer"}
     r = c.post("/api/users", json=body)
     assert r.status_code == 403 and r.json()["error"]["key"] == "web.csrf"
     csrf = c.get("/api/auth/me").json()["csrf_token"]

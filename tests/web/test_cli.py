@@ -19,18 +19,18 @@ runner = CliRunner()
 def test_users_commands(tmp_path):
     db = str(tmp_path / "c.duckdb")
     r = runner.invoke(app, ["users", "add", "admin", "--role", "admin", "--password-stdin", "--db", db],
-                      input="first-admin-pw\n")
+                      input="first-harbour-pw-3\n")
     assert r.exit_code == 0, r.output
     assert "admin" in r.output
     r = runner.invoke(app, ["users", "add", "qu", "--role", "district", "--district", "330203",
-                            "--password-stdin", "--db", db], input="district-pw-1\n")
+                            "--password-stdin", "--db", db], input="district-lantern-58\n")
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["users", "list", "--format", "json", "--db", db])
     users = {u["username"]: u for u in json.loads(r.output)["users"]}
     assert users["qu"]["districts"] == "330203" and users["admin"]["role"] == "admin"
     assert all("hash" not in k for k in users["qu"])
     r = runner.invoke(app, ["users", "add", "bad", "--role", "boss", "--password-stdin", "--db", db],
-                      input="long-enough\n")
+                      input="harbour-lantern-58\n")
     assert r.exit_code == 1 and "boss" in r.output
     r = runner.invoke(app, ["--lang", "en", "users", "remove", "admin", "--db", db])
     assert r.exit_code == 1 and "last administrator" in r.output
@@ -45,7 +45,7 @@ def test_users_commands(tmp_path):
 def test_serve_starts_on_loopback_and_answers(tmp_path):
     db = str(tmp_path / "s.duckdb")
     runner.invoke(app, ["users", "add", "admin", "--role", "admin", "--password-stdin", "--db", db],
-                  input="first-admin-pw\n")
+                  input="first-harbour-pw-3\n")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -62,7 +62,7 @@ def test_serve_starts_on_loopback_and_answers(tmp_path):
         else:
             raise AssertionError(proc.stderr.read1().decode() if proc.poll() is not None else "no answer")
         assert health["status"] == "ok"
-        r = httpx.post(base + "/api/auth/login", json={"username": "admin", "password": "first-admin-pw"})
+        r = httpx.post(base + "/api/auth/login", json={"username": "admin", "password": "first-harbour-pw-3"})
         assert r.status_code == 200
         # the database is held: a second process gets the clear "busy" message and exit code 3
         other = subprocess.run([sys.executable, "-m", "chainwatch.cli.main", "users", "list", "--db", db],

@@ -20,20 +20,20 @@ def cw(tmp_path):
 
 
 def test_password_is_stored_as_argon2_hash(cw):
-    cw.users.add("alice", "s3cret-pass", "analyst")
+    cw.users.add("alice", "s3cret-passage-41", "analyst")
     stored = cw.store.scalar("SELECT password_hash FROM web_user WHERE username = 'alice'")
-    assert stored.startswith("$argon2id$") and "s3cret-pass" not in stored
-    assert verify_password(stored, "s3cret-pass") and not verify_password(stored, "s3cret-pasS")
+    assert stored.startswith("$argon2id$") and "s3cret-passage-41" not in stored
+    assert verify_password(stored, "s3cret-passage-41") and not verify_password(stored, "s3cret-passage-4l")
     assert "password_hash" not in cw.users.list().to_dict()["users"][0]
 
 
 @pytest.mark.parametrize(("kwargs", "key"), [
-    ({"username": "bob", "password": "short", "role": "viewer"}, "web.password_short"),
-    ({"username": "bob", "password": "long-enough", "role": "boss"}, "web.bad_role"),
-    ({"username": "bob", "password": "long-enough", "role": "district"}, "web.district_required"),
-    ({"username": "bob", "password": "long-enough", "role": "district", "districts": ["999999"]}, "web.unknown_district"),
-    ({"username": "bob", "password": "long-enough", "role": "analyst", "districts": ["330203"]}, "web.district_only"),
-    ({"username": "b o b", "password": "long-enough", "role": "viewer"}, "web.bad_username"),
+    ({"username": "bob", "password": "short", "role": "viewer"}, "sec.pw.short"),
+    ({"username": "bob", "password": "harbour-lantern-58", "role": "boss"}, "web.bad_role"),
+    ({"username": "bob", "password": "harbour-lantern-58", "role": "district"}, "web.district_required"),
+    ({"username": "bob", "password": "harbour-lantern-58", "role": "district", "districts": ["999999"]}, "web.unknown_district"),
+    ({"username": "bob", "password": "harbour-lantern-58", "role": "analyst", "districts": ["330203"]}, "web.district_only"),
+    ({"username": "b o b", "password": "harbour-lantern-58", "role": "viewer"}, "web.bad_username"),
 ])
 def test_bad_accounts_are_refused_with_their_message(cw, kwargs, key):
     with pytest.raises(InputError) as exc:
@@ -43,19 +43,19 @@ def test_bad_accounts_are_refused_with_their_message(cw, kwargs, key):
 
 
 def test_duplicate_and_unknown_users(cw):
-    cw.users.add("carol", "long-enough", "viewer")
+    cw.users.add("carol", "harbour-lantern-58", "viewer")
     with pytest.raises(InputError, match="carol"):
-        cw.users.add("carol", "long-enough", "viewer")
+        cw.users.add("carol", "harbour-lantern-58", "viewer")
     with pytest.raises(NotFound):
-        cw.users.set_password("nobody", "long-enough")
+        cw.users.set_password("nobody", "harbour-lantern-58")
 
 
 def test_district_user_scope(cw):
-    cw.users.add("dora", "long-enough", "district", districts=["330212", "330203"])
-    p = cw.users.authenticate("dora", "long-enough")
+    cw.users.add("dora", "harbour-lantern-58", "district", districts=["330212", "330203"])
+    p = cw.users.authenticate("dora", "harbour-lantern-58")
     assert p.role == "district" and p.scope == ["330203", "330212"] and p.enterprise_level
-    cw.users.add("vic", "long-enough", "viewer")
-    v = cw.users.authenticate("vic", "long-enough")
+    cw.users.add("vic", "harbour-lantern-58", "viewer")
+    v = cw.users.authenticate("vic", "harbour-lantern-58")
     assert v.scope is None and not v.enterprise_level and not v.can_write
 
 
@@ -75,7 +75,7 @@ def test_wrong_password_then_throttled_even_with_the_right_one(cw):
 
 
 def test_session_expires_after_inactivity_and_on_password_change(cw):
-    cw.users.add("fay", "long-enough", "analyst")
+    cw.users.add("fay", "harbour-lantern-58", "analyst")
     token, p = cw.users.create_session("fay")
     assert cw.users.session(token).username == "fay" and p.csrf_token
     cw.store.execute("UPDATE web_session SET last_seen = ?", [datetime.now() - timedelta(minutes=31)])
@@ -83,7 +83,7 @@ def test_session_expires_after_inactivity_and_on_password_change(cw):
         cw.users.session(token)
     assert exc.value.key == "web.session_expired"
     token, _ = cw.users.create_session("fay")
-    cw.users.set_password("fay", "another-one")
+    cw.users.set_password("fay", "another-lantern-77")
     with pytest.raises(AuthenticationRequired):
         cw.users.session(token)
     with pytest.raises(AuthenticationRequired):
@@ -91,19 +91,19 @@ def test_session_expires_after_inactivity_and_on_password_change(cw):
 
 
 def test_last_admin_cannot_be_removed_or_demoted(cw):
-    cw.users.add("root", "long-enough", "admin")
+    cw.users.add("root", "harbour-lantern-58", "admin")
     with pytest.raises(InputError) as exc:
         cw.users.remove("root")
     assert exc.value.key == "web.last_admin"
     with pytest.raises(InputError):
         cw.users.update("root", role="viewer")
-    cw.users.add("root2", "long-enough", "admin")
+    cw.users.add("root2", "harbour-lantern-58", "admin")
     cw.users.update("root", role="viewer")
     assert cw.users.get("root")["role"] == "viewer"
 
 
 def test_every_account_write_is_audited(cw):
-    cw.users.add("gil", "long-enough", "viewer")
+    cw.users.add("gil", "harbour-lantern-58", "viewer")
     cw.users.set_password("gil", "long-enough-2")
     cw.users.update("gil", role="analyst")
     with pytest.raises(AuthenticationRequired):

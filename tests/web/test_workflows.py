@@ -132,10 +132,10 @@ def test_simulation_page_form(clients):
 
 def test_admin_manages_users(clients):
     c = clients["admin"]
-    r = c.post("/api/users", json={"username": "dist_b", "password": "long-enough", "role": "district",
+    r = c.post("/api/users", json={"username": "dist_b", "password": "harbour-lantern-58", "role": "district",
                                    "districts": ["330212"]})
     assert r.status_code == 201 and r.json()["users"][0]["districts"] == "330212"
-    r = c.post("/api/users", json={"username": "dist_b", "password": "long-enough", "role": "viewer"})
+    r = c.post("/api/users", json={"username": "dist_b", "password": "harbour-lantern-58", "role": "viewer"})
     assert r.status_code == 422 and r.json()["error"]["key"] == "web.user_exists"
     r = c.patch("/api/users/dist_b", json={"role": "viewer", "districts": []})
     assert r.json()["users"][0]["role"] == "viewer"

@@ -55,6 +55,14 @@ def _check_port(host: str, port: int) -> None:
             raise InputError("serve.port_busy", host=host, port=port) from None
 
 
+def uvicorn_options(settings: object) -> dict[str, object]:
+    """How ``serve`` runs uvicorn. Proxy headers are left to the app, which believes them only from
+    ``trusted_proxies`` (uvicorn's own handling trusted X-Forwarded-For from 127.0.0.1, so any local
+    client could pick its address and slip past the login throttle)."""
+    return {"host": settings.host, "port": int(settings.port), "log_level": "warning",
+            "proxy_headers": False, "server_header": False}
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     @handle_errors
@@ -80,8 +88,7 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"[yellow]{t('web.cli.public_host', lang, host=settings.host)}[/]")
         app_ = create_app(settings, cw=cw)
         console.print(t("web.cli.serving", lang, host=settings.host, port=settings.port, db=cw.store.display_name))
-        uvicorn.run(app_, host=settings.host, port=int(settings.port), log_level="warning",
-                    proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False)
+        uvicorn.run(app_, **uvicorn_options(settings))
 
     users = typer.Typer(help="Web accounts: add, list, passwd, set, remove. 网页用户管理。", no_args_is_help=True)
     app.add_typer(users, name="users")

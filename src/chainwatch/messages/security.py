@@ -7,6 +7,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sec.run_too_long": ("计算超过 {seconds} 秒的时限，已停止；请缩小情景范围后重试",
                          "The computation exceeded its {seconds}-second limit and was stopped; "
                          "narrow the scenario and try again"),
+    # passwords and login (finding 10)
+    "sec.pw.short": ("密码至少需要 {n} 个字符", "The password needs at least {n} characters"),
+    "sec.pw.contains_name": ("密码不能包含用户名", "The password must not contain the user name"),
+    "sec.pw.weak": ("密码强度不足（强度评分 {score}/4，至少需要 {min}）：请避免常见密码、键盘序列、重复字符和个人信息，"
+                    "可使用由几个不相关词语组成的较长短语",
+                    "The password is too weak (strength score {score}/4, at least {min} needed): {hint}"),
+    "sec.pw.wrong_current": ("当前密码不正确", "The current password is wrong"),
+    "sec.pw.changed": ("密码已修改，请用新密码重新登录", "Password changed; log in again with the new password"),
     # IO tables as records (finding 1) and request bounds
     "sec.io.unknown_table": ("没有名为“{name}”的投入产出表（可用：{available}）；请由管理员用 chainwatch io tables import 导入",
                              "No IO table named '{name}' (available: {available}); an administrator imports tables "

@@ -7,11 +7,14 @@ Roles
 ``district``  a district official: enterprise-level data only of the assigned districts;
 ``viewer``    aggregates only, never enterprise-level rows.
 
-Passwords are hashed with argon2 (argon2-cffi defaults). A session is a random token held by the
-browser; the database keeps only its SHA-256 digest, a CSRF token and the time it was last used.
-A session expires after ``session_minutes`` of inactivity. Failed logins per (account, address)
-are counted over 15 minutes; after ``login_attempts`` of them, further attempts are refused until
-the window has passed. Every write is appended to the audit log.
+Passwords are hashed with argon2 (argon2-cffi defaults) and must pass :func:`check_password` (at least
+``password_min_length`` characters, a zxcvbn strength score of at least ``password_min_score``, not
+containing the user name) wherever one is set. A login for an unknown or disabled account verifies
+against a dummy hash, so it takes as long as one for a real account (no user enumeration by timing).
+A session is a random token held by the browser; the database keeps only its SHA-256 digest, a CSRF
+token and the time it was last used. A session expires after ``session_minutes`` of inactivity.
+Failed logins per (account, address) are counted over 15 minutes; after ``login_attempts`` of them,
+further attempts are refused until the window has passed. Every write is appended to the audit log.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ if TYPE_CHECKING:
 
 ROLES: tuple[str, ...] = ("admin", "analyst", "district", "viewer")
 THROTTLE_WINDOW = timedelta(minutes=15)
-MIN_PASSWORD = 8
+MIN_PASSWORD = 12
+MIN_SCORE = 3
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _HASHER = PasswordHasher()
 #: serialises this process's writes to the session and login tables: two requests refreshing the same
@@ -100,6 +104,40 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """An argon2 hash of a random secret, made once: unknown accounts are verified against it."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_urlsafe(32)))
+    return _DUMMY[0]
+
+
+def check_password(password: str | None, username: str = "", *, display_name: str | None = None,
+                   min_length: int = MIN_PASSWORD, min_score: int = MIN_SCORE) -> None:
+    """Refuse a weak password with a message that says what is wrong.
+
+    At least ``min_length`` characters; not containing the user name (case-insensitive); a zxcvbn
+    strength score (0–4, an estimate of guesses needed, with the user's names as known words) of at
+    least ``min_score``.
+    """
+    if password is None or len(password) < min_length:
+        raise InputError("sec.pw.short", n=min_length)
+    name = (username or "").strip().lower()
+    if name and len(name) >= 2 and name in password.lower():
+        raise InputError("sec.pw.contains_name")
+    from zxcvbn import zxcvbn
+
+    inputs = [x for x in (username, display_name, "chainwatch") if x]
+    result = zxcvbn(password[:72], user_inputs=inputs)
+    score = int(result.get("score", 0))
+    if score < min_score:
+        feedback = result.get("feedback") or {}
+        hint = " ".join(x for x in [feedback.get("warning") or "", *(feedback.get("suggestions") or [])] if x)
+        raise InputError("sec.pw.weak", score=score, min=min_score, hint=hint or "Add more words or characters.")
+
+
 def verify_password(stored_hash: str, password: str) -> bool:
     """True when ``password`` matches ``stored_hash``."""
     try:
@@ -131,9 +169,11 @@ class UserService:
             raise InputError("web.bad_role", role=role, allowed=", ".join(ROLES))
         return role
 
-    def _check_password(self, password: str) -> None:
-        if password is None or len(password) < MIN_PASSWORD:
-            raise InputError("web.password_short", n=MIN_PASSWORD)
+    def _check_password(self, password: str, username: str, display_name: str | None = None) -> None:
+        settings = self.cw.settings
+        check_password(password, username, display_name=display_name,
+                       min_length=int(getattr(settings, "password_min_length", MIN_PASSWORD) or MIN_PASSWORD),
+                       min_score=int(getattr(settings, "password_min_score", MIN_SCORE)))
 
     def _check_districts(self, role: str, districts: list[str] | None) -> list[str]:
         codes = sorted({d.strip() for d in (districts or []) if d and d.strip()})
@@ -161,7 +201,7 @@ class UserService:
         if not _USERNAME.match(username or ""):
             raise InputError("web.bad_username", username=username)
         role = self._check_role(role)
-        self._check_password(password)
+        self._check_password(password, username, display_name)
         codes = self._check_districts(role, districts)
         if self._exists(username):
             raise InputError("web.user_exists", username=username)
@@ -200,7 +240,7 @@ class UserService:
     def set_password(self, username: str, password: str) -> None:
         """Replace the password and end the user's sessions."""
         self._require(username)
-        self._check_password(password)
+        self._check_password(password, username, self.get(username).get("display_name"))
         with self.store.transaction() as con:
             con.execute("UPDATE web_user SET password_hash = ?, updated_at = ? WHERE username = ?",
                         [hash_password(password), datetime.now(), username])
@@ -264,7 +304,11 @@ class UserService:
             self.store.audit(username or "-", "login.throttled", username, address)
             raise LoginThrottled(minutes=int(THROTTLE_WINDOW.total_seconds() // 60))
         row = self.store.rows("SELECT password_hash, active FROM web_user WHERE username = ?", [username])
-        ok = bool(row) and bool(row[0][1]) and verify_password(row[0][0], password or "")
+        if row and row[0][1]:
+            ok = verify_password(row[0][0], password or "")
+        else:  # same work for an unknown or disabled account: timing does not tell which names exist
+            verify_password(_dummy_hash(), password or "")
+            ok = False
         now = datetime.now()
         with _SESSION_WRITES:
             self.store.execute("INSERT INTO web_login_attempt VALUES (?, ?, ?, ?)", [username, address, now, ok])

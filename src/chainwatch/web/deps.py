@@ -10,6 +10,7 @@ check the CSRF token when the caller authenticated with the session cookie.
 
 from __future__ import annotations
 
+import ipaddress
 import queue
 import re
 import threading
@@ -226,6 +227,61 @@ class Ctx:
             raise PermissionDenied("web.forbidden_role", role=p.role)
         if p.role == "district" and uscc not in self.scope().allowed:
             raise PermissionDenied("web.forbidden_scope")
+
+
+def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    out = []
+    for part in str(raw or "").replace(";", ",").split(","):
+        part = part.strip()
+        if part:
+            try:
+                out.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                continue
+    return tuple(out)
+
+
+def _trusted(host: str | None, networks: tuple[Any, ...]) -> bool:
+    if not host or not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address for throttling and the audit log.
+
+    ``X-Forwarded-For`` is believed only when the direct peer is one of the ``trusted_proxies``
+    (setting, default none); then the right-most address that is not itself a trusted proxy is the
+    client. A client cannot choose its address by sending the header itself.
+    """
+    peer = request.client.host if request.client else None
+    state = getattr(request.app.state, "web", None)
+    networks = _networks(getattr(state.settings, "trusted_proxies", "") if state else "")
+    if not _trusted(peer, networks):
+        return peer or "-"
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer or "-"
+    return hops[0] if hops else (peer or "-")
+
+
+def client_scheme(request: Request) -> str:
+    """``https`` when the request came over TLS (directly, or via a trusted proxy's X-Forwarded-Proto)."""
+    peer = request.client.host if request.client else None
+    state = getattr(request.app.state, "web", None)
+    if _trusted(peer, _networks(getattr(state.settings, "trusted_proxies", "") if state else "")):
+        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        if proto in ("http", "https"):
+            return proto
+    return request.url.scheme
 
 
 def request_lang(request: Request, default: str) -> str:

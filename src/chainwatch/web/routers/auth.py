@@ -7,9 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from chainwatch.errors import ChainwatchError, PermissionDenied
-from chainwatch.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnyCtx, Viewer
+from chainwatch.errors import ChainwatchError, InputError, PermissionDenied
+from chainwatch.web.deps import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    AnyCtx,
+    Viewer,
+    client_address,
+    client_scheme,
+)
 from chainwatch.web.pages import render
 from chainwatch.web.serialize import RESPONSES, LoginIn, LoginOut, UserOut, ok, serialize_user
 
@@ -17,12 +25,12 @@ router = APIRouter()
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    return client_address(request)
 
 
 def _set_session(response: Response, request: Request, token: str, minutes: int) -> None:
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https", max_age=minutes * 60)
+                        secure=client_scheme(request) == "https", max_age=minutes * 60)
 
 
 def _safe_next(target: str | None) -> str:
@@ -97,6 +105,32 @@ def api_logout(ctx: Viewer) -> Response:
     auth = ctx.request.headers.get("authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else ctx.request.cookies.get(SESSION_COOKIE)
     ctx.cw.users.end_session(token)
+    ctx.state.forget_sessions()
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+class PasswordIn(BaseModel):
+    """A password change by the logged-in user."""
+
+    model_config = ConfigDict(extra="forbid")
+    current: str = Field(min_length=1, max_length=256)
+    new: str = Field(min_length=1, max_length=256)
+
+
+@router.post("/api/auth/password", status_code=204, responses=RESPONSES, tags=["auth"])
+def api_password(ctx: Viewer, body: PasswordIn) -> Response:
+    """Change your own password (the current one is checked like a login; the new one must pass the
+    password policy). Every session of the account ends, this one included: log in again."""
+    users = ctx.cw.users
+    try:
+        users.authenticate(ctx.user.username, body.current, _address(ctx.request))
+    except ChainwatchError as exc:
+        if exc.http_status == 401:
+            raise InputError("sec.pw.wrong_current") from None
+        raise
+    users.set_password(ctx.user.username, body.new)
     ctx.state.forget_sessions()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
