@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web_queue_ms", 3000, "Longest wait for a free slot, in milliseconds, before a request is answered 503 with Retry-After."),
     Setting("web_max_body_kb", 256, "Largest request body (JSON, forms) in KiB; larger ones are answered 413."),
     Setting("upload_max_mb", 100, "Largest uploaded import file in MiB; larger ones are answered 413."),
+    Setting("upload_ttl_minutes", 60, "Minutes an uploaded, validated file waits for its confirmation before it is deleted."),
     Setting("web_run_seconds", 30, "Wall time of one simulation run from the web, in seconds; a longer run is stopped and answered 503."),
     Setting("io_tables_dir", "", "Folder of IO tables that scenarios may name (NAME.csv/.tsv/.txt, regular files only); empty means only tables imported with chainwatch io tables import."),
     Setting("io_table_max_mb", 64, "Largest IO table file in MiB (import and io_tables_dir)."),

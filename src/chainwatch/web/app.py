@@ -200,6 +200,11 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
                        max_upload=int(settings.upload_max_mb) * 1024 * 1024)
     app.add_middleware(SecurityHeaders)  # outermost: refusals get the headers too
 
+    from chainwatch.web.routers.imports import janitor
+
+    ttl = float(getattr(settings, "upload_ttl_minutes", 60) or 60) * 60.0
+    threading.Thread(target=janitor, args=(state, ttl), name="chainwatch-upload-janitor", daemon=True).start()
+
     if warm:
         from chainwatch.web.views import warm_up
 

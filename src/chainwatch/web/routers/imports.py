@@ -1,17 +1,24 @@
 """Imports: upload a file → validation report (a dry run) → confirm; and the import history.
 
-An upload is kept in a private temporary folder for an hour under a random id bound to the user
-who sent it; confirming runs the real import through ``cw.data.import_file`` (atomic, revisioned).
-Imports run one at a time.
+An upload is kept in a private temporary folder (``chainwatch-upload-*``) for ``upload_ttl_minutes``
+under a random id bound to the user who sent it; confirming runs the real import through
+``cw.data.import_file`` (atomic, revisioned). Imports run one at a time. The file keeps a sanitised
+form of the name it was sent with (:func:`safe_upload_name`: no folders, no ``..``, no control
+characters, at most 120 characters), which the import history shows. Its folder is removed on every
+path: after the import, when validation fails, on any error while saving or validating, when the
+upload is abandoned (a janitor thread removes folders older than the TTL, also ones left by an
+earlier server), and beyond ``MAX_PENDING`` waiting uploads per user (the oldest goes).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import tempfile
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,9 +34,73 @@ from chainwatch.web.serialize import RESPONSES, ResultOut, ok, serialize_result
 
 router = APIRouter()
 UPLOAD_TTL = 3600.0
-MAX_BYTES = 512 * 1024 * 1024
+UPLOAD_PREFIX = "chainwatch-upload-"
+MAX_PENDING = 10
+MAX_NAME = 120
+MAX_NAME_BYTES = 180
 _IMPORT_LOCK = threading.Lock()
 MONEY_UNITS = ("", "元", "千元", "万元", "亿元")
+_UNSAFE = re.compile(r"[^\w.\-()（）［］\[\] ]+")
+
+
+def safe_upload_name(raw: str | None) -> str:
+    """A file name that is safe to create inside the upload's own folder, close to what was sent.
+
+    Drops any folder part (``/`` or ``\\``), control and format characters and leading dots (so
+    ``..``, ``/etc/passwd`` or ``C:\\x\\..\\y.csv`` become plain names), replaces other unusual
+    characters with ``_``, keeps the suffix and shortens to :data:`MAX_NAME` characters.
+    """
+    name = unicodedata.normalize("NFC", str(raw or ""))
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = _UNSAFE.sub("_", name).strip()
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    suffix = suffix.strip(" ._")[:10].lower()
+    stem = stem.strip(" ._")[: MAX_NAME - len(suffix) - 1].strip(" ._") or "upload"
+    while len(stem.encode("utf-8")) + len(suffix) > MAX_NAME_BYTES:  # file systems count bytes (255)
+        stem = stem[:-1]
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def _ttl(ctx: Ctx) -> float:
+    return float(getattr(ctx.state.settings, "upload_ttl_minutes", 60) or 60) * 60.0
+
+
+def purge_uploads(state: Any, ttl: float = UPLOAD_TTL) -> int:
+    """Remove expired uploads of this server and stale upload folders of earlier ones; return how many."""
+    now = time.time()
+    removed = 0
+    for key, up in list(state.uploads.items()):
+        if now - up["at"] > ttl:
+            shutil.rmtree(up["dir"], ignore_errors=True)
+            state.uploads.pop(key, None)
+            removed += 1
+    live = {str(up["dir"]) for up in state.uploads.values()}
+    for folder in Path(tempfile.gettempdir()).glob(UPLOAD_PREFIX + "*"):
+        try:
+            if str(folder) not in live and folder.is_dir() and not folder.is_symlink() \
+                    and now - folder.stat().st_mtime > ttl:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def janitor(state: Any, ttl: float, every: float = 300.0) -> None:
+    """Background thread body: purge abandoned uploads at start and every ``every`` seconds until the
+    app stops."""
+    try:
+        purge_uploads(state, ttl)
+    except Exception:  # noqa: BLE001
+        pass
+    while not state.stopping.wait(every):
+        try:
+            purge_uploads(state, ttl)
+        except Exception:  # noqa: BLE001 - the janitor must never die
+            continue
 
 
 def _errors(report_errors: Any, lang: str) -> list[dict[str, Any]]:
@@ -52,25 +123,30 @@ def _report(ctx: Ctx, report: Any, upload_id: str | None) -> dict[str, Any]:
 
 
 def _purge(ctx: Ctx) -> None:
-    now = time.time()
-    for key, up in list(ctx.state.uploads.items()):
-        if now - up["at"] > UPLOAD_TTL:
+    purge_uploads(ctx.state, _ttl(ctx))
+    mine = sorted((up["at"], key) for key, up in ctx.state.uploads.items() if up["user"] == ctx.user.username)
+    for _, key in mine[: max(0, len(mine) - MAX_PENDING + 1)]:
+        up = ctx.state.uploads.pop(key, None)
+        if up:
             shutil.rmtree(up["dir"], ignore_errors=True)
-            ctx.state.uploads.pop(key, None)
 
 
-def _save(upload: UploadFile) -> tuple[Path, Path]:
-    name = Path(upload.filename or "upload.csv").name or "upload.csv"
-    folder = Path(tempfile.mkdtemp(prefix="chainwatch-upload-"))
-    target = folder / name
-    size = 0
-    with target.open("wb") as fh:
-        while chunk := upload.file.read(1 << 20):
-            size += len(chunk)
-            if size > MAX_BYTES:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise InputError("error.input", detail=f"file larger than {MAX_BYTES // (1 << 20)} MB")
-            fh.write(chunk)
+def _save(ctx: Ctx, upload: UploadFile) -> tuple[Path, Path]:
+    """Write the upload into a new private folder; the folder is removed if anything goes wrong."""
+    limit = int(getattr(ctx.state.settings, "upload_max_mb", 100) or 100) * 1024 * 1024
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
+    try:
+        target = folder / safe_upload_name(upload.filename)
+        size = 0
+        with target.open("xb") as fh:
+            while chunk := upload.file.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise InputError("sec.body_too_large", limit_kb=limit // 1024)
+                fh.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return folder, target
 
 
@@ -92,11 +168,11 @@ def validate_upload(ctx: Ctx, upload: UploadFile | None, kind: str, unit: str, e
     if upload is None or not upload.filename:
         raise InputError("web.upload_missing")
     _purge(ctx)
-    folder, path = _save(upload)
+    folder, path = _save(ctx, upload)
     upload_id = secrets.token_urlsafe(16)
     try:
         report = _run(ctx, path, kind, dry_run=True, skip_invalid=skip_invalid, unit=unit, encoding=encoding)
-    except ChainwatchError:
+    except BaseException:  # a validation failure, a bug, a stopped thread: never leave the folder
         shutil.rmtree(folder, ignore_errors=True)
         raise
     ctx.state.uploads[upload_id] = {"dir": folder, "path": path, "kind": kind, "unit": unit, "encoding": encoding,
@@ -109,8 +185,15 @@ def confirm_upload(ctx: Ctx, upload_id: str, skip_invalid: bool) -> dict[str, An
     up = ctx.state.uploads.get(upload_id)
     if up is None or up["user"] != ctx.user.username:
         raise NotFound("web.upload_expired")
-    report = _run(ctx, up["path"], up["kind"], dry_run=False, skip_invalid=skip_invalid, unit=up["unit"],
-                  encoding=up["encoding"])
+    try:
+        report = _run(ctx, up["path"], up["kind"], dry_run=False, skip_invalid=skip_invalid, unit=up["unit"],
+                      encoding=up["encoding"])
+    except ValidationFailed:
+        raise  # kept: the user may confirm again with skip_invalid
+    except BaseException:
+        ctx.state.uploads.pop(upload_id, None)
+        shutil.rmtree(up["dir"], ignore_errors=True)
+        raise
     ctx.state.uploads.pop(upload_id, None)
     shutil.rmtree(up["dir"], ignore_errors=True)
     ctx.state.forget_scopes()
