@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up chainwatch on a fresh Debian/Ubuntu machine: system packages (optional), a virtualenv in
-# .venv with chainwatch installed, and the dashboard's front-end assets (ECharts from the npm registry).
+# .venv with chainwatch installed, and the dashboard's front-end assets (ECharts and Swagger UI from the npm registry).
 #   bash scripts/setup.sh            # Python package + web assets
 #   bash scripts/setup.sh --test     # ... plus test dependencies
 #   bash scripts/setup.sh --system   # ... plus Debian packages: chromium (browser tests), fonts-noto-cjk
@@ -53,7 +53,7 @@ else
   .venv/bin/python -m pip install -q -e .
 fi
 
-# front-end assets: ECharts from the npm registry, copied into the package (never a CDN)
+# front-end assets: ECharts and Swagger UI from the npm registry, copied into the package (never a CDN)
 if [ -f package.json ]; then
   if command -v npm >/dev/null 2>&1; then
     npm ci --no-audit --no-fund --loglevel=error

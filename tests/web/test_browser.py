@@ -353,3 +353,25 @@ def test_markup_in_names_creates_no_element_and_breaks_no_chart(browser, evil_se
         assert not [e for e in s.errors if "pwned" in e or "SyntaxError" in e], s.errors
     finally:
         s.close()
+
+
+def test_api_docs_render_operations_under_their_csp(browser, server):
+    """Regression (0.1.0: /api/docs was blank — Swagger UI from a CDN with an inline script that the
+    app's own CSP blocked)."""
+    page = browser.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(server + "/api/docs")
+        page.wait_for_selector("#swagger-ui[data-rendered='true']", timeout=60_000)
+        page.wait_for_selector(".opblock", timeout=60_000)
+        ops = page.eval_on_selector_all(".opblock-summary-path", "els => els.map(e => e.textContent)")
+        assert any("/api/simulation/run" in o for o in ops) and len(ops) > 20, ops[:5]
+        assert all(u.startswith(server) or u.startswith("data:") for u in requests), \
+            [u for u in requests if not u.startswith(server)]
+        assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+    finally:
+        page.close()

@@ -7,6 +7,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sec.run_too_long": ("计算超过 {seconds} 秒的时限，已停止；请缩小情景范围后重试",
                          "The computation exceeded its {seconds}-second limit and was stopped; "
                          "narrow the scenario and try again"),
+    "sec.docs_missing": ("接口文档界面（Swagger UI）未安装：请在项目根目录运行 npm ci && npm run build；"
+                         "OpenAPI 文档仍可从下面的链接获取。",
+                         "The API documentation viewer (Swagger UI) is not installed: run npm ci && npm run build "
+                         "in the project folder; the OpenAPI document is still available below."),
     # passwords and login (finding 10)
     "sec.pw.short": ("密码至少需要 {n} 个字符", "The password needs at least {n} characters"),
     "sec.pw.contains_name": ("密码不能包含用户名", "The password must not contain the user name"),

@@ -82,6 +82,29 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+#: the API docs page: the vendored Swagger UI bundle, its stylesheet and the static start-up script,
+#: the OpenAPI document from this server — nothing else (no inline script, no CDN, no validator)
+DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def docs_page(lang: str) -> Response:
+    """``/api/docs``: Swagger UI when vendored (``npm ci && npm run build``), else how to install it."""
+    from chainwatch.web.assets import swagger_present
+
+    if swagger_present():
+        body = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>chainwatch API</title>'
+                '<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">'
+                '</head><body><div id="swagger-ui" data-url="/api/openapi.json"></div>'
+                '<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>'
+                '<script src="/static/js/docs.js"></script></body></html>')
+    else:
+        body = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>chainwatch API</title></head>'
+                f'<body><p id="docs-missing">{t("sec.docs_missing", lang)}</p>'
+                '<p><a href="/api/openapi.json">/api/openapi.json</a></p></body></html>')
+    return HTMLResponse(body, headers={"Content-Security-Policy": DOCS_CSP})
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
@@ -160,7 +183,7 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
         description="Industrial-chain monitoring and early warning. Log in with POST /api/auth/login "
                     "(returns a bearer token and sets the session cookie). Money in 万元 unless "
                     "meta.units says otherwise; percentages end in _pct, percentage points in _pp.",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
     )
     app.state.web = state
 
@@ -217,6 +240,11 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
         """Liveness for monitors and scripts (no login needed, no data): version and warm-up state."""
         return {"status": "ok", "version": chainwatch.__version__, "warm": state.warm_done.is_set(),
                 "charts": state.assets_ok, "load": state.admission.stats()}
+
+    @app.get("/api/docs", include_in_schema=False)
+    def _docs() -> Response:
+        """Swagger UI from the vendored npm package, started by a static script (see :data:`DOCS_CSP`)."""
+        return docs_page(state.settings.lang)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def _favicon() -> Response:

@@ -1,13 +1,15 @@
-"""Front-end assets: ECharts is vendored from the npm registry by the build, never from a CDN.
+"""Front-end assets: ECharts (charts) and Swagger UI (``/api/docs``) are vendored from the npm
+registry by the build, never loaded from a CDN.
 
 Build (from the repository root)::
 
-    npm ci                                  # installs echarts as pinned in package-lock.json
-    npm run build                           # copies it into src/chainwatch/web/static/vendor/
+    npm ci                                  # installs echarts and swagger-ui-dist as pinned in package-lock.json
+    npm run build                           # copies them into src/chainwatch/web/static/vendor/
     # or, equivalently, without npm scripts:
-    python -m chainwatch.web.assets         # copies node_modules/echarts/dist/echarts.min.js
+    python -m chainwatch.web.assets         # copies the same files from node_modules
 
-The server starts without the asset and every page then shows how to install it; tables work.
+The server starts without the assets: pages then say how to install them (tables work), and
+``/api/docs`` says the same (the OpenAPI document stays at ``/api/openapi.json``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from pathlib import Path
 
 VENDOR = Path(__file__).parent / "static" / "vendor"
 ECHARTS = VENDOR / "echarts.min.js"
-FILES = ("dist/echarts.min.js", "LICENSE")
+SWAGGER = VENDOR / "swagger-ui"
+#: npm package → (files in the package, folder under static/vendor)
+PACKAGES = {
+    "echarts": (("dist/echarts.min.js", "LICENSE"), VENDOR),
+    "swagger-ui-dist": (("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"), SWAGGER),
+}
+FILES = PACKAGES["echarts"][0]
 
 
 def echarts_present() -> bool:
@@ -26,18 +34,25 @@ def echarts_present() -> bool:
     return ECHARTS.is_file() and ECHARTS.stat().st_size > 100_000
 
 
+def swagger_present() -> bool:
+    """True when the vendored Swagger UI (bundle and stylesheet) is in place."""
+    bundle = SWAGGER / "swagger-ui-bundle.js"
+    return bundle.is_file() and bundle.stat().st_size > 100_000 and (SWAGGER / "swagger-ui.css").is_file()
+
+
 def build(root: Path | None = None) -> list[Path]:
-    """Copy ECharts from ``<root>/node_modules/echarts`` into the static vendor folder."""
+    """Copy ECharts and Swagger UI from ``<root>/node_modules`` into the static vendor folder."""
     root = root or Path.cwd()
-    source = root / "node_modules" / "echarts"
-    if not (source / FILES[0]).is_file():
-        raise FileNotFoundError(f"{source / FILES[0]} not found: run `npm ci` in {root} first")
-    VENDOR.mkdir(parents=True, exist_ok=True)
     copied = []
-    for name in FILES:
-        target = VENDOR / Path(name).name
-        shutil.copyfile(source / name, target)
-        copied.append(target)
+    for package, (files, target_dir) in PACKAGES.items():
+        source = root / "node_modules" / package
+        if not (source / files[0]).is_file():
+            raise FileNotFoundError(f"{source / files[0]} not found: run `npm ci` in {root} first")
+        target_dir.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            target = target_dir / Path(name).name
+            shutil.copyfile(source / name, target)
+            copied.append(target)
     return copied
 
 
