@@ -95,6 +95,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("Trade", "trade groups show rcep"),
     ("Trade", "trade world list"),
     ("Users", "users list"),
+    ("Users", "audit list --action user. --limit 3"),
+    ("Users", "audit verify"),
 ]
 
 

@@ -72,7 +72,7 @@ def test_unknown_and_known_users_take_as_long(city_copy) -> None:  # noqa: ANN00
 def test_weak_passwords_are_refused_saying_why(password: str, username: str, key: str) -> None:
     with pytest.raises(InputError) as e:
         check_password(password, username)
-    assert e.value.key == key
+    assert e.value.key.startswith(key), e.value.key
     zh, en = e.value.message("zh"), e.value.message("en")
     assert zh and en and zh != en and "{" not in zh + en
 
@@ -98,7 +98,7 @@ def test_policy_applies_on_every_way_to_set_a_password(city_copy, city) -> None:
     tok = c.post("/api/auth/login", json={"username": "admin", "password": city.PASSWORD}).json()["token"]
     h = {"Authorization": f"Bearer {tok}"}
     r = c.post("/api/users", json={"username": "bob", "password": "passwordpassword", "role": "viewer"}, headers=h)
-    assert r.status_code == 422 and r.json()["error"]["key"] == "sec.pw.weak"
+    assert r.status_code == 422 and r.json()["error"]["key"].startswith("sec.pw.weak")
     r = c.patch("/api/users/viewer", json={"password": "password"}, headers=h)
     assert r.status_code == 422 and r.json()["error"]["key"] == "sec.pw.short"
     # the admin page's form
@@ -113,7 +113,7 @@ def test_policy_applies_on_every_way_to_set_a_password(city_copy, city) -> None:
     r = c.post("/api/auth/password", json={"current": "nope", "new": STRONG}, headers=hv)
     assert r.status_code == 422 and r.json()["error"]["key"] == "sec.pw.wrong_current"
     r = c.post("/api/auth/password", json={"current": city.PASSWORD, "new": "weakweakweak"}, headers=hv)
-    assert r.status_code == 422 and r.json()["error"]["key"] == "sec.pw.weak"
+    assert r.status_code == 422 and r.json()["error"]["key"].startswith("sec.pw.weak")
     r = c.post("/api/auth/password", json={"current": city.PASSWORD, "new": STRONG}, headers=hv)
     assert r.status_code == 204
     assert c.get("/api/auth/me", headers=hv).status_code == 401          # sessions ended

@@ -18,7 +18,7 @@ app = typer.Typer(
 
 # feature command modules; each defines register(app)
 COMMAND_MODULES = ("core", "demo", "stats", "chains", "warn", "shock", "assess", "policy", "trade", "report",
-                   "serve", "parquet", "network", "store")
+                   "serve", "parquet", "network", "store", "audit")
 
 
 @app.callback()

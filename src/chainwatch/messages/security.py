@@ -11,12 +11,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "OpenAPI 文档仍可从下面的链接获取。",
                          "The API documentation viewer (Swagger UI) is not installed: run npm ci && npm run build "
                          "in the project folder; the OpenAPI document is still available below."),
+    # security audit log
+    "sec.audit.verified": ("安全审计日志完整：共 {n} 条，哈希链校验通过；最新一条序号 {seq}，哈希 {head}…（请在库外留存此值以便发现截断）",
+                           "Security audit log intact: {n} entries, hash chain verified; newest entry {seq}, "
+                           "hash {head}… (keep this value outside the database to detect truncation)"),
+    "sec.audit.broken": ("安全审计日志被篡改或损坏：共 {n} 条，哈希链在第 {seq} 条断开（{problem}）",
+                         "Security audit log tampered with or damaged: {n} entries, the hash chain breaks at "
+                         "entry {seq} ({problem})"),
+    "sec.audit.bad_since": ("--since 的值 {value} 无效，应为日期或时间，如 2026-12-01 或 2026-12-01T08:00",
+                            "Invalid --since {value}; expected a date or time such as 2026-12-01 or "
+                            "2026-12-01T08:00"),
+    "sec.audit.title": ("安全审计日志", "Security audit log"),
+    "sec.audit.intro": ("登录、锁定、账号与权限变更、越权访问、数据导出与导入确认等安全事件，按哈希链防篡改记录。",
+                        "Logins, lockouts, account and permission changes, refused accesses, exports and import "
+                        "confirmations, recorded in a tamper-evident hash chain."),
+    "sec.audit.write_log": ("数据操作日志", "Data change log"),
+    "web.col.outcome": ("结果", "Outcome"),
+    "web.col.address": ("来源地址", "Address"),
     # passwords and login (finding 10)
     "sec.pw.short": ("密码至少需要 {n} 个字符", "The password needs at least {n} characters"),
     "sec.pw.contains_name": ("密码不能包含用户名", "The password must not contain the user name"),
-    "sec.pw.weak": ("密码强度不足（强度评分 {score}/4，至少需要 {min}）：请避免常见密码、键盘序列、重复字符和个人信息，"
-                    "可使用由几个不相关词语组成的较长短语",
-                    "The password is too weak (strength score {score}/4, at least {min} needed): {hint}"),
+    "sec.pw.weak": ("密码强度不足（强度评分 {score}/4，至少需要 {min}）：请使用由几个不相关的词组成的较长短语，"
+                    "或混合更多字符",
+                    "The password is too weak (strength score {score}/4, at least {min} needed): use a longer "
+                    "phrase of a few unrelated words, or more varied characters"),
+    "sec.pw.weak.common": ("密码强度不足（评分 {score}/4，至少需要 {min}）：这是常见密码或与常见密码过于相似",
+                           "The password is too weak (score {score}/4, at least {min} needed): it is a common "
+                           "password or too close to one"),
+    "sec.pw.weak.repeats": ("密码强度不足（评分 {score}/4，至少需要 {min}）：包含重复的字符或片段（如 aaa、abcabc）",
+                            "The password is too weak (score {score}/4, at least {min} needed): it repeats "
+                            "characters or parts (like aaa or abcabc)"),
+    "sec.pw.weak.sequence": ("密码强度不足（评分 {score}/4，至少需要 {min}）：包含顺序字符（如 abc、6543）",
+                             "The password is too weak (score {score}/4, at least {min} needed): it contains a "
+                             "sequence (like abc or 6543)"),
+    "sec.pw.weak.keyboard": ("密码强度不足（评分 {score}/4，至少需要 {min}）：包含键盘上相邻的按键序列（如 qwerty、asdf）",
+                             "The password is too weak (score {score}/4, at least {min} needed): it contains a "
+                             "keyboard pattern (like qwerty or asdf)"),
+    "sec.pw.weak.dates": ("密码强度不足（评分 {score}/4，至少需要 {min}）：包含日期或年份，容易被猜到",
+                          "The password is too weak (score {score}/4, at least {min} needed): dates and years are "
+                          "easy to guess"),
+    "sec.pw.weak.words": ("密码强度不足（评分 {score}/4，至少需要 {min}）：单个常见词或姓名容易被猜到，请再加几个不相关的词",
+                          "The password is too weak (score {score}/4, at least {min} needed): a single common word "
+                          "or name is easy to guess; add a few unrelated words"),
     "sec.pw.wrong_current": ("当前密码不正确", "The current password is wrong"),
     "sec.pw.changed": ("密码已修改，请用新密码重新登录", "Password changed; log in again with the new password"),
     # IO tables as records (finding 1) and request bounds

@@ -29,6 +29,7 @@ SUBSERVICES: dict[str, str] = {
     "reports": "chainwatch.service.reports:ReportService",
     "users": "chainwatch.service.users:UserService",
     "io_tables": "chainwatch.service.iotables:IOTableService",
+    "audit": "chainwatch.service.audit:AuditService",
     "parquet": "chainwatch.service.parquet:ParquetService",
     "network": "chainwatch.service.network:NetworkService",
 }

@@ -117,6 +117,8 @@ class IOTableService:
                          extra["output"], now, self.cw.actor, note])
         self.store.audit(self.cw.actor, "io.table.import", name,
                          f"file={Path(path).name} sectors={table.n} sha256={digest[:12]} replace={replace}")
+        self.cw.audit.record("io.table.import", name, detail={"file": Path(path).name, "sectors": table.n,
+                                                               "sha256": digest, "replace": replace})
         return self.show(name, command="io tables import")
 
     # -- listing --------------------------------------------------------------------------------
@@ -190,6 +192,7 @@ class IOTableService:
             raise UnknownTable(name=_shown(name), available=self._available())
         self.store.execute("DELETE FROM io_table WHERE name = ?", [name])
         self.store.audit(self.cw.actor, "io.table.remove", name, None)
+        self.cw.audit.record("io.table.remove", name)
 
     # -- resolving a name -----------------------------------------------------------------------
     def _available(self) -> str:

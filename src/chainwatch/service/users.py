@@ -104,6 +104,11 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+#: zxcvbn's warning texts (English) → the reason named in our zh/en message
+_WEAK_REASONS = (("common", ("common password", "similar to a commonly", "top-")),
+                 ("repeats", ("repeat",)), ("sequence", ("sequence",)),
+                 ("keyboard", ("keyboard", "rows of keys", "keys")), ("dates", ("date", "year")),
+                 ("words", ("word", "name", "surname")))
 _DUMMY: list[str] = []
 
 
@@ -133,9 +138,9 @@ def check_password(password: str | None, username: str = "", *, display_name: st
     result = zxcvbn(password[:72], user_inputs=inputs)
     score = int(result.get("score", 0))
     if score < min_score:
-        feedback = result.get("feedback") or {}
-        hint = " ".join(x for x in [feedback.get("warning") or "", *(feedback.get("suggestions") or [])] if x)
-        raise InputError("sec.pw.weak", score=score, min=min_score, hint=hint or "Add more words or characters.")
+        warning = str((result.get("feedback") or {}).get("warning") or "").lower()
+        reason = next((key for key, words in _WEAK_REASONS if any(w in warning for w in words)), None)
+        raise InputError(f"sec.pw.weak.{reason}" if reason else "sec.pw.weak", score=score, min=min_score)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
@@ -212,6 +217,7 @@ class UserService:
             for code in codes:
                 con.execute("INSERT INTO web_user_district VALUES (?, ?)", [username, code])
         self.store.audit(self.cw.actor, "user.add", username, f"role={role} districts={','.join(codes)}")
+        self._security("user.add", username, detail={"role": role, "districts": codes})
         return self.list(username=username, command="users add")
 
     def list(self, *, username: str | None = None, command: str = "users list") -> Result:
@@ -246,6 +252,7 @@ class UserService:
                         [hash_password(password), datetime.now(), username])
             con.execute("DELETE FROM web_session WHERE username = ?", [username])
         self.store.audit(self.cw.actor, "user.passwd", username, None)
+        self._security("user.passwd", username, detail={"sessions_ended": True})
 
     def update(self, username: str, *, role: str | None = None, districts: builtins.list[str] | None = None,
                active: bool | None = None, display_name: str | None = None) -> Result:
@@ -271,6 +278,11 @@ class UserService:
             con.execute("DELETE FROM web_session WHERE username = ?", [username])
         self.store.audit(self.cw.actor, "user.update", username,
                          f"role={new_role} districts={','.join(codes)} active={active}")
+        self._security("user.update", username, detail={
+            "role": [current["role"], new_role],
+            "districts": [[d for d in (current["districts"] or "").split(",") if d], codes],
+            "active": [bool(current["active"]), current["active"] if active is None else bool(active)],
+            "display_name_changed": display_name is not None})
         return self.list(username=username, command="users update")
 
     def _keep_one_admin(self, username: str) -> None:
@@ -289,6 +301,11 @@ class UserService:
             con.execute("DELETE FROM web_user_district WHERE username = ?", [username])
             con.execute("DELETE FROM web_user WHERE username = ?", [username])
         self.store.audit(self.cw.actor, "user.remove", username, None)
+        self._security("user.remove", username)
+
+    def _security(self, action: str, obj: str | None, **kw: Any) -> None:
+        """An entry in the security audit log (``cw.audit``)."""
+        self.cw.audit.record(action, obj, **kw)
 
     # -- login ---------------------------------------------------------------------------------
     def failed_attempts(self, username: str, address: str) -> int:
@@ -302,6 +319,8 @@ class UserService:
         username = (username or "").strip()
         if self.failed_attempts(username, address) >= self.login_attempts:
             self.store.audit(username or "-", "login.throttled", username, address)
+            self._security("login.throttled", username, outcome="denied", address=address, actor=username or "-",
+                           detail={"window_minutes": int(THROTTLE_WINDOW.total_seconds() // 60)})
             raise LoginThrottled(minutes=int(THROTTLE_WINDOW.total_seconds() // 60))
         row = self.store.rows("SELECT password_hash, active FROM web_user WHERE username = ?", [username])
         if row and row[0][1]:
@@ -314,6 +333,9 @@ class UserService:
             self.store.execute("INSERT INTO web_login_attempt VALUES (?, ?, ?, ?)", [username, address, now, ok])
             if not ok:
                 self.store.audit(username or "-", "login.failed", username, address)
+                reason = "wrong password" if row and row[0][1] else "disabled account" if row else "unknown account"
+                self._security("login", username, outcome="failed", address=address, actor=username or "-",
+                               detail={"reason": reason})
                 raise AuthenticationRequired("web.login_failed")
             if _HASHER.check_needs_rehash(row[0][0]):
                 self.store.execute("UPDATE web_user SET password_hash = ? WHERE username = ?",
@@ -340,6 +362,8 @@ class UserService:
             self.store.execute("DELETE FROM web_session WHERE last_seen < ?",
                                [now - timedelta(minutes=self.session_minutes)])
             self.store.audit(username, "login", username, address)
+        self._security("login", username, address=address, actor=username,
+                       detail={"session": _digest(token)[:12], "user_agent": (user_agent or "")[:200]})
         return token, self._principal(username, csrf, _digest(token))
 
     def session(self, token: str | None) -> Principal:
@@ -376,6 +400,7 @@ class UserService:
             self.store.execute("DELETE FROM web_session WHERE token_sha256 = ?", [digest])
         if user:
             self.store.audit(user, "logout", user, None)
+            self._security("logout", user, actor=user, detail={"session": digest[:12]})
 
     # -- scope and audit -----------------------------------------------------------------------
     def enterprises_in(self, districts: builtins.list[str] | tuple[str, ...]) -> set[str]:

@@ -105,6 +105,19 @@ def docs_page(lang: str) -> Response:
     return HTMLResponse(body, headers={"Content-Security-Policy": DOCS_CSP})
 
 
+def record_denied(state: WebState, request: Request, exc: ChainwatchError) -> None:
+    """A refused access (role, district scope, CSRF) in the security audit log; never fails the request."""
+    from chainwatch.web.deps import client_address
+
+    principal = getattr(request.state, "principal", None)
+    try:
+        state.cw.audit.record("access.denied", f"{request.method} {request.url.path}"[:300], outcome="denied",
+                              actor=principal.username if principal else "-", address=client_address(request),
+                              detail={"reason": exc.key, "role": principal.role if principal else None})
+    except Exception:  # noqa: BLE001 - the refusal stands even if it cannot be logged
+        log.exception("could not record a refused access")
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
@@ -189,6 +202,8 @@ def create_app(settings: Settings | None = None, db: str | Path | None = None, *
 
     @app.exception_handler(ChainwatchError)
     async def _chainwatch_error(request: Request, exc: ChainwatchError) -> Response:
+        if exc.http_status == 403:
+            await run_in_threadpool(record_denied, state, request, exc)
         return _error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)

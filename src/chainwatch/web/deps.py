@@ -158,11 +158,13 @@ class WebState:
         with self._lock:
             self._made -= 1
 
-    def facade(self, store: Store, *, lang: str, actor: str, scope: list[str] | None) -> Chainwatch:
-        """A per-request facade sharing the app's database through ``store``."""
+    def facade(self, store: Store, *, lang: str, actor: str, scope: list[str] | None,
+               address: str | None = None) -> Chainwatch:
+        """A per-request facade sharing the app's database through ``store`` (``address``: the client's,
+        for the security audit log)."""
         cw = Chainwatch.__new__(Chainwatch)
         cw.__dict__.update(self.cw.__dict__)
-        cw.__dict__.update(store=store, lang=lang, actor=actor, scope=scope, _subs={})
+        cw.__dict__.update(store=store, lang=lang, actor=actor, scope=scope, _subs={}, address=address)
         return cw
 
     def scope_sets(self, cw: Chainwatch, districts: tuple[str, ...] | None) -> ScopeSets:
@@ -305,8 +307,9 @@ def context(request: Request) -> Iterator[Ctx]:
     lang = request_lang(request, state.settings.lang)
     store = state.acquire()
     ctx: Ctx | None = None
+    address = client_address(request)
     try:
-        base = state.facade(store, lang=lang, actor="web", scope=None)
+        base = state.facade(store, lang=lang, actor="web", scope=None, address=address)
         token, via_cookie = _token(request)
         principal: Principal | None = None
         if token:
@@ -314,10 +317,11 @@ def context(request: Request) -> Iterator[Ctx]:
                 principal = state.session(base, token)
             except AuthenticationRequired:
                 principal = None
+        request.state.principal = principal
         if principal is None:
             ctx = Ctx(request, state, base, lang, None, via_cookie)
         else:
-            cw = state.facade(store, lang=lang, actor=principal.username, scope=principal.scope)
+            cw = state.facade(store, lang=lang, actor=principal.username, scope=principal.scope, address=address)
             ctx = Ctx(request, state, cw, lang, principal, via_cookie)
         yield ctx
     finally:

@@ -62,12 +62,34 @@ def audit(ctx: Admin, actor: str | None = None,
     return ok(serialize_result(ctx.cw.users.audit_log(limit=limit, actor=actor), ctx))
 
 
+@router.get("/api/audit/security", response_model=ResultOut, responses=RESPONSES, tags=["admin"])
+def security_events(ctx: Admin, since: Annotated[str | None, Query(max_length=32)] = None,
+                    actor: Annotated[str | None, Query(max_length=64)] = None,
+                    action: Annotated[str | None, Query(max_length=64)] = None,
+                    outcome: Annotated[str | None, Query(pattern="^(ok|failed|denied)$")] = None,
+                    limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> Response:
+    """The security audit log, newest first: logins and failures, lockouts, logouts, account and
+    permission changes, refused accesses, exports, import confirmations (``action`` may be a prefix
+    ending in a dot, e.g. ``user.``)."""
+    return ok(serialize_result(ctx.cw.audit.list(since=since, actor=actor, action=action, outcome=outcome,
+                                                 limit=limit), ctx))
+
+
+@router.get("/api/audit/security/verify", response_model=ResultOut, responses=RESPONSES, tags=["admin"])
+def security_verify(ctx: Admin) -> Response:
+    """Recompute the security log's hash chain: ``ok``, entries, the newest entry's hash, the first break."""
+    return ok(serialize_result(ctx.cw.audit.verify(), ctx))
+
+
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
 def admin_page(ctx: Admin, flash: str | None = None, error: str | None = None) -> Response:
     users = ctx.cw.users
+    verify = ctx.cw.audit.verify()
     data = {"users": serialize_result(users.list(), ctx)["users"],
             "districts": serialize_result(users.districts(), ctx)["districts"],
             "audit": serialize_result(users.audit_log(limit=100), ctx)["audit"],
+            "security": serialize_result(ctx.cw.audit.list(limit=100), ctx)["events"],
+            "verify": serialize_result(verify, ctx)["verify"][0], "verify_text": verify.text[0],
             "settings": views.settings_table(ctx)["settings"]}
     return render(ctx, "admin.html", title_key="web.admin.title", active="admin", data=None,
                   d=data, flash=flash, error=error, roles=("admin", "analyst", "district", "viewer"))

@@ -187,6 +187,7 @@ def bulletin(ctx: Analyst, period: Period = None,
         raise NotFound("error.not_found", what="period")
     data = views.service(ctx, "reports").bulletin(p, format)
     ctx.cw.users.record("web.report", f"bulletin-{p}.{format}", f"lang={ctx.lang}")
+    ctx.cw.audit.record("export", f"bulletin-{p}.{format}", detail={"lang": ctx.lang, "bytes": len(data)})
     name = f"bulletin-{p}-{ctx.lang}.{format}"
     return Response(data, media_type=REPORT_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -60,6 +60,8 @@ def login_submit(ctx: AnyCtx, username: Annotated[str, Form()] = "", password: A
     request = ctx.request
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not cookie or not secrets.compare_digest(cookie, csrf_token or ""):
+        ctx.cw.audit.record("access.denied", "POST /login", outcome="denied", actor=(username or "-")[:64],
+                            detail={"reason": "web.csrf"})
         return _login_form(ctx, next, PermissionDenied("web.csrf").message(ctx.lang), 403)
     users = ctx.cw.users
     try:

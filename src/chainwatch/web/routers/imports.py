@@ -115,6 +115,11 @@ def _errors(report_errors: Any, lang: str) -> list[dict[str, Any]]:
     return out
 
 
+def _counts(report: Any) -> dict[str, Any]:
+    body = report.as_dict() if hasattr(report, "as_dict") else {}
+    return {k: v for k, v in body.items() if k.startswith("rows") or k in ("batch_id", "sha256")}
+
+
 def _report(ctx: Ctx, report: Any, upload_id: str | None) -> dict[str, Any]:
     body = report.as_dict()
     errors = _errors(getattr(report, "errors", None), ctx.lang)
@@ -189,6 +194,8 @@ def confirm_upload(ctx: Ctx, upload_id: str, skip_invalid: bool) -> dict[str, An
         report = _run(ctx, up["path"], up["kind"], dry_run=False, skip_invalid=skip_invalid, unit=up["unit"],
                       encoding=up["encoding"])
     except ValidationFailed:
+        ctx.cw.audit.record("import.confirm", Path(up["path"]).name, outcome="failed",
+                            detail={"kind": up["kind"], "skip_invalid": skip_invalid})
         raise  # kept: the user may confirm again with skip_invalid
     except BaseException:
         ctx.state.uploads.pop(upload_id, None)
@@ -197,6 +204,8 @@ def confirm_upload(ctx: Ctx, upload_id: str, skip_invalid: bool) -> dict[str, An
     ctx.state.uploads.pop(upload_id, None)
     shutil.rmtree(up["dir"], ignore_errors=True)
     ctx.state.forget_scopes()
+    ctx.cw.audit.record("import.confirm", Path(up["path"]).name,
+                        detail={"kind": up["kind"], "skip_invalid": skip_invalid, **_counts(report)})
     return _report(ctx, report, None)
 
 
