@@ -69,7 +69,9 @@ def fingerprint(store: Any) -> dict[str, tuple[int, int]]:
 
 
 def check_response(role: str | None, method: str, path: str, response: Any, city: Any, sent: str = "") -> None:
-    where = (role, method, path, response.status_code, response.text[:300])
+    raw = getattr(response, "content", None)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else response.text  # PDFs, DOCX
+    where = (role, method, path, response.status_code, text[:300])
     assert response.status_code < 500 or response.status_code == 503, where
     if response.status_code >= 400 and path.startswith("/api"):
         body = response.json()
@@ -78,7 +80,7 @@ def check_response(role: str | None, method: str, path: str, response: Any, city
     if role is None and path not in PUBLIC:
         assert response.status_code in (401, 404, 405, 413, 422), where
     if role == "official_a":   # (a code the caller sent may come back in the error about it)
-        assert not (set(USCC_RE.findall(response.text)) - set(USCC_RE.findall(sent))) & city.IN_B, where
+        assert not (set(USCC_RE.findall(text)) - set(USCC_RE.findall(sent))) & city.IN_B, where
 
 
 def fuzz_operations(fuzz_env: Any, city: Any, examples: int, roles: tuple[str | None, ...]) -> int:
